@@ -1,0 +1,1 @@
+"""Attribution and commissions (built by the attribution issue)."""

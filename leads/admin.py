@@ -1,0 +1,57 @@
+"""Admin for deals (read-mostly), products and CRM records; every edit is audited."""
+
+from django.contrib import admin
+
+from audit.admin import AuditedModelAdmin
+from leads.models import Account, Deal, DealQuestion, Opportunity, Product
+
+
+@admin.register(Product)
+class ProductAdmin(AuditedModelAdmin):
+    list_display = ["name", "sku", "active"]
+    search_fields = ["name", "sku"]
+
+
+@admin.register(Deal)
+class DealAdmin(AuditedModelAdmin):
+    """Deals change state only through services; the admin shows them read-only."""
+
+    list_display = ["reference", "company_name", "partner", "status", "submitted_at"]
+    list_filter = ["status", "source", "urgency"]
+    search_fields = ["company_name", "contact_email", "norm_domain"]
+    list_select_related = ["partner"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DealQuestion)
+class DealQuestionAdmin(DealAdmin):
+    list_display = ["deal", "asked_by", "asked_at", "answered_at"]
+    list_filter = []
+    search_fields = ["question", "answer"]
+    list_select_related = ["deal", "asked_by"]
+
+
+@admin.register(Account)
+class AccountAdmin(AuditedModelAdmin):
+    list_display = ["name", "external_id", "norm_domain", "country", "sales_owner", "is_strategic", "is_customer"]
+    list_filter = ["is_strategic", "is_customer", "country"]
+    search_fields = ["name", "external_id", "norm_domain"]
+    list_select_related = ["sales_owner"]
+    raw_id_fields = ["sales_owner"]
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(AuditedModelAdmin):
+    list_display = ["name", "account", "stage", "owner", "amount", "close_date"]
+    list_filter = ["stage"]
+    search_fields = ["name", "external_id", "account__name"]
+    list_select_related = ["account", "owner"]
+    raw_id_fields = ["account", "owner"]

@@ -1,0 +1,119 @@
+"""Deal registration API: list, create, retrieve, submit, withdraw; scoped to the caller's
+organization through the same selectors and services as the pages."""
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from leads import selectors, services
+from leads.filters import DealFilter
+from leads.forms import DealForm
+from leads.models import Deal, Product
+from partnerportal.api import IsPartnerMember
+
+READ_ONLY_FIELDS = [
+    "id", "reference", "status", "source", "norm_company", "norm_domain", "norm_email",
+    "norm_phone", "norm_country", "created_at", "updated_at", "submitted_at",
+    "screening_started_at", "screening_finished_at", "withdrawn_at",
+]
+
+
+class DealSerializer(serializers.ModelSerializer):
+    """A deal registration. Write fields are validated by the same rules as the web form."""
+
+    reference = serializers.CharField(read_only=True)
+    products = serializers.SlugRelatedField(
+        slug_field="sku", many=True, required=False, queryset=Product.objects.filter(active=True)
+    )
+    country = serializers.CharField(max_length=2, required=False, allow_blank=True)
+    submit = serializers.BooleanField(
+        write_only=True, required=False, default=False,
+        help_text=_("Submit for screening right away instead of saving a draft."),
+    )
+
+    class Meta:
+        model = Deal
+        fields = READ_ONLY_FIELDS + [f for f in services.EDITABLE_FIELDS] + ["products", "submit"]
+        read_only_fields = READ_ONLY_FIELDS
+
+    def to_representation(self, instance: Deal) -> dict:
+        data = super().to_representation(instance)
+        data["country"] = str(instance.country or "")
+        return data
+
+    def validate(self, attrs: dict) -> dict:
+        """Run the web form's validation too, so API and pages accept the same input."""
+        form_data = {k: v for k, v in self.initial_data.items() if k in DealForm.base_fields}
+        form_data["products"] = [p.pk for p in attrs.get("products", [])]
+        form_data.setdefault("currency", "USD")
+        form = DealForm(data=form_data)
+        if not form.is_valid():
+            raise serializers.ValidationError({
+                ("non_field_errors" if field == "__all__" else field): [e["message"] for e in errors]
+                for field, errors in form.errors.get_json_data().items()
+            })
+        cleaned = {k: v for k, v in form.cleaned_data.items() if k != "products"}
+        return {**cleaned, "products": attrs.get("products", []), "submit": attrs.get("submit", False)}
+
+
+class DealViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
+                  viewsets.GenericViewSet):
+    """Deals of the caller's partner organization. Another organization's id answers 404."""
+
+    serializer_class = DealSerializer
+    permission_classes = [IsPartnerMember]
+    filterset_class = DealFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Deal.objects.none()
+        return selectors.deal_list(partner=self.request.partner).prefetch_related("products")
+
+    def get_object(self) -> Deal:
+        return selectors.deal_get(partner=self.request.partner, pk=self._pk())
+
+    def _pk(self) -> int:
+        try:
+            return int(self.kwargs["pk"])
+        except (TypeError, ValueError):
+            raise Http404 from None
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        if not isinstance(request.data, dict):
+            return Response({"non_field_errors": [_("Send a JSON object.")]}, status=400)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        submit = data.pop("submit", False)
+        products = data.pop("products", [])
+        deal = services.deal_save_draft(partner=request.partner, actor=request.user, data=data,
+                                        products=products, raw=dict(request.data))
+        if submit:
+            deal = services.deal_submit(partner=request.partner, actor=request.user, deal=deal)
+        deal = selectors.deal_get(partner=request.partner, pk=deal.pk)
+        return Response(self.get_serializer(deal).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=DealSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        """Submit a draft for screening."""
+        deal = services.deal_submit(partner=request.partner, actor=request.user, deal=self.get_object())
+        return Response(self.get_serializer(deal).data)
+
+    @extend_schema(
+        request=inline_serializer("WithdrawRequest", {"reason": serializers.CharField(required=False, max_length=1000)}),
+        responses=DealSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        """Withdraw a registration."""
+        reason = request.data.get("reason", "") if isinstance(request.data, dict) else ""
+        if not isinstance(reason, str) or len(reason) > 1000:
+            raise serializers.ValidationError({"reason": [_("Give a text of at most 1,000 characters.")]})
+        deal = services.deal_withdraw(partner=request.partner, actor=request.user,
+                                      deal=self.get_object(), reason=reason)
+        return Response(self.get_serializer(deal).data)

@@ -1,0 +1,96 @@
+"""Choices for deal registrations and CRM records."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DealStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    SCREENING = "screening", _("Screening")
+    IN_REVIEW = "in_review", _("In review")
+    NEEDS_INFO = "needs_info", _("Needs information")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    CONVERTED = "converted", _("Converted")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    EXPIRED = "expired", _("Expired")
+
+
+# A partner may withdraw a deal that is still being decided or protected.
+WITHDRAWABLE_STATUSES = {
+    DealStatus.DRAFT,
+    DealStatus.SUBMITTED,
+    DealStatus.SCREENING,
+    DealStatus.IN_REVIEW,
+    DealStatus.NEEDS_INFO,
+    DealStatus.ACCEPTED,
+}
+# Statuses in which the deal counts as an open registration of its end customer.
+OPEN_STATUSES = {
+    DealStatus.SUBMITTED,
+    DealStatus.SCREENING,
+    DealStatus.IN_REVIEW,
+    DealStatus.NEEDS_INFO,
+    DealStatus.ACCEPTED,
+    DealStatus.CONVERTED,
+}
+
+
+class DealSource(models.TextChoices):
+    PARTNER = "partner", _("Partner-sourced")
+    REFERRAL = "referral", _("Referral")
+    RESELLER = "reseller", _("Reseller")
+    DIRECT = "direct", _("Direct")
+    VENDOR = "vendor", _("Vendor-generated")
+
+
+class Urgency(models.TextChoices):
+    LOW = "low", _("Low: exploring, no set timeline")
+    MEDIUM = "medium", _("Medium: buying within 6 months")
+    HIGH = "high", _("High: buying within 3 months")
+    CRITICAL = "critical", _("Critical: buying within 30 days")
+
+
+class ContactAuthority(models.TextChoices):
+    DECISION_MAKER = "decision_maker", _("Decision maker / budget holder")
+    INFLUENCER = "influencer", _("Influencer / evaluator")
+    CHAMPION = "champion", _("Champion without budget")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class IntroductionPath(models.TextChoices):
+    EXISTING_CLIENT = "existing_client", _("Existing client of ours")
+    CUSTOMER_INBOUND = "customer_inbound", _("Customer came to us")
+    OUTBOUND = "outbound", _("Our outbound prospecting")
+    EVENT = "event", _("Event or webinar")
+    REFERRAL = "referral", _("Referred by a third party")
+    VENDOR_INTRO = "vendor_intro", _("Introduced by the vendor")
+    OTHER = "other", _("Other (explain in notes)")
+
+
+class CompanySize(models.TextChoices):
+    XS = "1-49", _("1–49 employees")
+    S = "50-249", _("50–249 employees")
+    M = "250-999", _("250–999 employees")
+    L = "1000-4999", _("1,000–4,999 employees")
+    XL = "5000+", _("5,000+ employees")
+
+
+class OpportunityStage(models.TextChoices):
+    PROSPECTING = "prospecting", _("Prospecting")
+    QUALIFICATION = "qualification", _("Qualification")
+    PROPOSAL = "proposal", _("Proposal")
+    NEGOTIATION = "negotiation", _("Negotiation")
+    CLOSED_WON = "closed_won", _("Closed won")
+    CLOSED_LOST = "closed_lost", _("Closed lost")
+
+
+OPEN_OPPORTUNITY_STAGES = {
+    OpportunityStage.PROSPECTING,
+    OpportunityStage.QUALIFICATION,
+    OpportunityStage.PROPOSAL,
+    OpportunityStage.NEGOTIATION,
+}

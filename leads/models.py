@@ -1,0 +1,245 @@
+"""Deal registrations, their questions, products, and the vendor's CRM records."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from leads.choices import (
+    CompanySize,
+    ContactAuthority,
+    DealSource,
+    DealStatus,
+    IntroductionPath,
+    OpportunityStage,
+    Urgency,
+)
+
+
+class Product(models.Model):
+    """A vendor product a deal may be registered for (reference data)."""
+
+    name = models.CharField(max_length=120, unique=True)
+    sku = models.CharField(max_length=40, unique=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DealQuerySet(models.QuerySet):
+    def for_partner(self, partner) -> "DealQuerySet":
+        """The one tenant filter for deals: only `partner`'s registrations."""
+        return self.filter(partner=partner)
+
+
+class Deal(models.Model):
+    """A deal registration: an end customer a partner found, with the evidence for it.
+
+    `raw_input` keeps what the partner typed at the last save; the `norm_*` fields hold the
+    normalized keys the screening pipeline matches on. Status changes only through
+    `leads.services`.
+    """
+
+    partner = models.ForeignKey(
+        "partners.PartnerOrganization", on_delete=models.PROTECT, related_name="deals"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deals_created"
+    )
+    status = models.CharField(
+        max_length=20, choices=DealStatus.choices, default=DealStatus.DRAFT, db_index=True
+    )
+    source = models.CharField(
+        max_length=20, choices=DealSource.choices, default=DealSource.PARTNER
+    )
+
+    # End customer
+    company_name = models.CharField(_("company"), max_length=200)
+    website = models.CharField(_("website or domain"), max_length=255, blank=True)
+    country = CountryField(_("country"), blank=True)
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    company_size = models.CharField(
+        _("company size"), max_length=20, choices=CompanySize.choices, blank=True
+    )
+
+    # Contact
+    contact_name = models.CharField(_("contact name"), max_length=150, blank=True)
+    contact_title = models.CharField(_("contact title"), max_length=150, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), max_length=254, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    contact_authority = models.CharField(
+        _("contact authority"), max_length=20, choices=ContactAuthority.choices, blank=True
+    )
+
+    # Opportunity
+    need = models.TextField(_("need and use case"), max_length=5000, blank=True)
+    urgency = models.CharField(_("urgency"), max_length=20, choices=Urgency.choices, blank=True)
+    timeline = models.CharField(_("timeline"), max_length=200, blank=True)
+    estimated_value = models.DecimalField(
+        _("estimated value"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
+    products = models.ManyToManyField(Product, blank=True, related_name="deals")
+    introduction_path = models.CharField(
+        _("introduction path"), max_length=30, choices=IntroductionPath.choices, blank=True
+    )
+    relationship_notes = models.TextField(_("relationship notes"), max_length=5000, blank=True)
+    customer_consent = models.BooleanField(
+        _("customer consents to be contacted by the vendor"), default=False
+    )
+
+    raw_input = models.JSONField(default=dict, blank=True)
+
+    # Normalized keys (derived; see leads.normalize)
+    norm_company = models.CharField(max_length=200, blank=True, db_index=True)
+    norm_domain = models.CharField(max_length=255, blank=True, db_index=True)
+    norm_email = models.CharField(max_length=254, blank=True, db_index=True)
+    norm_phone = models.CharField(max_length=20, blank=True, db_index=True)
+    norm_country = models.CharField(max_length=2, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    screening_started_at = models.DateTimeField(null=True, blank=True)
+    screening_finished_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DealQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["partner", "status", "-created_at"], name="deal_partner_status"),
+            models.Index(fields=["partner", "-created_at"], name="deal_partner_created"),
+            models.Index(fields=["status", "submitted_at"], name="deal_status_submitted"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=DealStatus.values), name="deal_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(estimated_value__isnull=True)
+                | models.Q(estimated_value__gte=0),
+                name="deal_value_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.company_name}"
+
+    @property
+    def reference(self) -> str:
+        return f"DR-{self.pk:06d}" if self.pk else "DR-new"
+
+    def get_absolute_url(self) -> str:
+        return reverse("leads:deal-detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == DealStatus.DRAFT
+
+
+class DealQuestionQuerySet(models.QuerySet):
+    def for_partner(self, partner) -> "DealQuestionQuerySet":
+        return self.filter(partner=partner)
+
+
+class DealQuestion(models.Model):
+    """A question vendor staff asked the partner about a deal, and the partner's answer."""
+
+    partner = models.ForeignKey(
+        "partners.PartnerOrganization", on_delete=models.PROTECT, related_name="deal_questions"
+    )
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="questions")
+    question = models.TextField(max_length=2000)
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deal_questions_asked"
+    )
+    asked_at = models.DateTimeField(auto_now_add=True)
+    answer = models.TextField(max_length=5000, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deal_questions_answered",
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DealQuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["asked_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Question on {self.deal.reference}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None
+
+
+class Account(models.Model):
+    """An end-customer company in the vendor's CRM (imported or synced)."""
+
+    external_id = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    website = models.CharField(max_length=255, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    sales_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_accounts",
+    )
+    is_strategic = models.BooleanField(default=False)
+    is_customer = models.BooleanField(_("existing customer"), default=False)
+    norm_company = models.CharField(max_length=200, blank=True, db_index=True)
+    norm_domain = models.CharField(max_length=255, blank=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Opportunity(models.Model):
+    """An opportunity in the vendor's CRM on an account."""
+
+    external_id = models.CharField(max_length=64, unique=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="opportunities")
+    name = models.CharField(max_length=200)
+    stage = models.CharField(max_length=20, choices=OpportunityStage.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_opportunities",
+    )
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    close_date = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-close_date", "name"]
+        verbose_name_plural = _("opportunities")
+
+    def __str__(self) -> str:
+        return self.name

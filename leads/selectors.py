@@ -1,0 +1,111 @@
+"""Read queries for deals. Every partner-facing read takes `partner` first."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from audit.models import AuditEvent
+from leads.models import Deal, DealQuestion
+from partners.models import PartnerOrganization
+
+
+def deal_list(*, partner: PartnerOrganization) -> QuerySet[Deal]:
+    """The organization's deals, newest first, with what list pages show loaded."""
+    return (
+        Deal.objects.for_partner(partner)
+        .select_related("created_by")
+        .annotate(open_questions=Count("questions", filter=Q(questions__answered_at__isnull=True)))
+    )
+
+
+def deal_get(*, partner: PartnerOrganization, pk: int) -> Deal:
+    """One of the organization's deals; another organization's id raises Http404."""
+    deal = (
+        Deal.objects.for_partner(partner)
+        .select_related("created_by", "partner")
+        .prefetch_related("products")
+        .filter(pk=pk)
+        .first()
+    )
+    if deal is None:
+        raise Http404
+    return deal
+
+
+def deal_question_get(*, partner: PartnerOrganization, pk: int) -> DealQuestion:
+    item = DealQuestion.objects.for_partner(partner).select_related("deal").filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    return item
+
+
+def deal_status_counts(*, partner: PartnerOrganization) -> dict[str, int]:
+    rows = Deal.objects.for_partner(partner).values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+# Audit actions a partner may see on its own deal's timeline, with partner-safe wording.
+# Anything else (screening internals, staff notes, other partners) stays off the timeline.
+PARTNER_TIMELINE_LABELS = {
+    "deal.create_draft": _("Draft created"),
+    "deal.update_draft": _("Draft updated"),
+    "deal.submit": _("Submitted"),
+    "deal.screening_start": _("Screening started"),
+    "deal.screening_finish": _("Screened; waiting for review"),
+    "deal.question_ask": _("Vendor asked a question"),
+    "deal.question_answer": _("Question answered"),
+    "deal.withdraw": _("Withdrawn"),
+    "deal.accept": _("Accepted"),
+    "deal.reject": _("Rejected"),
+    "deal.expire": _("Protection window expired"),
+}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    label: str
+    by: str
+
+
+def deal_timeline(*, partner: PartnerOrganization, deal: Deal) -> list[TimelineEntry]:
+    """What the partner may see of its deal's history, oldest first."""
+    if deal.partner_id != partner.pk:
+        raise Http404
+    events = (
+        AuditEvent.objects.filter(
+            target_type=Deal._meta.label_lower,
+            target_id=str(deal.pk),
+            action__in=list(PARTNER_TIMELINE_LABELS),
+        )
+        .select_related("actor__membership")
+        .order_by("id")
+    )
+    entries = []
+    for event in events:
+        member = event.actor is not None and hasattr(event.actor, "membership")
+        by = event.actor_label if member and event.actor.membership.partner_id == partner.pk else (
+            _("Vendor") if event.actor_id else _("System")
+        )
+        entries.append(TimelineEntry(at=event.created_at, label=str(PARTNER_TIMELINE_LABELS[event.action]), by=str(by)))
+    return entries
+
+
+def staff_deal_list() -> QuerySet[Deal]:
+    """Every deal for vendor staff, newest first."""
+    return Deal.objects.select_related("partner", "partner__tier", "created_by")
+
+
+def staff_deal_get(*, pk: int) -> Deal:
+    deal = (
+        Deal.objects.select_related("partner", "partner__tier", "created_by")
+        .prefetch_related("products", "questions")
+        .filter(pk=pk)
+        .first()
+    )
+    if deal is None:
+        raise Http404
+    return deal

@@ -1,0 +1,320 @@
+"""State changes for deal registrations. Every change is checked, audited and atomic.
+
+Transitions use conditional updates (`UPDATE ... WHERE status IN (...)`) so that when two
+people, or a person and a worker, act at once exactly one wins and the other gets a clear
+`InvalidTransition`.
+"""
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import audit_record, changed, snapshot
+from leads.choices import WITHDRAWABLE_STATUSES, DealStatus
+from leads.models import Deal, DealQuestion, Product
+from leads.normalize import (
+    normalize_company,
+    normalize_country,
+    normalize_email,
+    normalize_phone,
+    registrable_domain,
+)
+from partners.models import PartnerOrganization
+from partnerportal.exceptions import InvalidTransition, NotAllowed
+
+# What a deal must carry before it can be submitted for screening. (What it needs before it
+# can be *accepted* is the program's choice: ProgramRules.required_fields_for_acceptance.)
+SUBMIT_REQUIRED_FIELDS = [
+    "company_name",
+    "country",
+    "contact_name",
+    "contact_email",
+    "need",
+    "urgency",
+    "introduction_path",
+]
+EDITABLE_FIELDS = [
+    "company_name", "website", "country", "industry", "company_size",
+    "contact_name", "contact_title", "contact_email", "contact_phone", "contact_authority",
+    "need", "urgency", "timeline", "estimated_value", "currency",
+    "introduction_path", "relationship_notes", "customer_consent",
+]
+_AUDITED_FIELDS = EDITABLE_FIELDS + ["status"]
+
+
+def _require_member(*, partner: PartnerOrganization, actor) -> None:
+    membership = getattr(actor, "membership", None)
+    if membership is None or membership.partner_id != partner.pk:
+        raise NotAllowed(_("You are not a member of this partner organization."))
+
+
+def _require_can_register(partner: PartnerOrganization) -> None:
+    if not partner.can_register:
+        raise NotAllowed(
+            _("Your organization's program status (%(s)s) does not allow registering deals.")
+            % {"s": partner.get_program_status_display()}
+        )
+
+
+def _require_same_partner(*, partner: PartnerOrganization, deal: Deal) -> None:
+    if deal.partner_id != partner.pk:
+        raise NotAllowed(_("This deal belongs to another organization."))
+
+
+def deal_apply_normalization(deal: Deal) -> None:
+    """Recompute the normalized matching keys from the raw fields (no save)."""
+    country = str(deal.country or "")
+    deal.norm_company = normalize_company(deal.company_name)[:200]
+    deal.norm_email = normalize_email(deal.contact_email)
+    deal.norm_domain = registrable_domain(deal.website) or registrable_domain(deal.contact_email)
+    deal.norm_phone = normalize_phone(deal.contact_phone, country)
+    deal.norm_country = normalize_country(country)
+
+
+def _raw_copy(raw: dict[str, Any] | None) -> dict[str, Any]:
+    """Keep the partner's input as typed: strings (and lists of strings) only."""
+    kept: dict[str, Any] = {}
+    for key, value in (raw or {}).items():
+        if isinstance(value, (list, tuple)):
+            kept[key] = [str(v)[:5000] for v in value]
+        elif value is not None:
+            kept[key] = str(value)[:5000]
+    return kept
+
+
+def deal_save_draft(
+    *,
+    partner: PartnerOrganization,
+    actor,
+    data: dict[str, Any],
+    products: Iterable[Product] | None = None,
+    raw: dict[str, Any] | None = None,
+    deal: Deal | None = None,
+) -> Deal:
+    """Create a draft registration, or update an existing draft of the same partner.
+
+    `data` holds validated values of EDITABLE_FIELDS; `raw` what the partner typed. Only
+    drafts are editable; the row is locked while it changes.
+    """
+    _require_member(partner=partner, actor=actor)
+    _require_can_register(partner)
+    with transaction.atomic():
+        if deal is None:
+            deal = Deal(partner=partner, created_by=actor)
+            before: dict = {}
+        else:
+            _require_same_partner(partner=partner, deal=deal)
+            deal = Deal.objects.select_for_update().get(pk=deal.pk)
+            if not deal.is_editable:
+                raise InvalidTransition(_("Only drafts can be edited; this deal is %(s)s.")
+                                        % {"s": deal.get_status_display()})
+            before = snapshot(deal, _AUDITED_FIELDS)
+        for field in EDITABLE_FIELDS:
+            if field in data:
+                value = data[field]
+                if isinstance(value, str):
+                    value = value.strip()
+                elif value is None and field != "estimated_value":
+                    value = ""
+                setattr(deal, field, value)
+        deal.currency = (deal.currency or "USD").upper()
+        deal.raw_input = _raw_copy(raw) or deal.raw_input
+        deal_apply_normalization(deal)
+        deal.full_clean(exclude=["partner", "created_by"])
+        deal.save()
+        if products is not None:
+            deal.products.set(list(products))
+        before_diff, after_diff = changed(before, snapshot(deal, _AUDITED_FIELDS))
+        audit_record(
+            actor=actor,
+            action="deal.update_draft" if before else "deal.create_draft",
+            target=deal,
+            before=before_diff,
+            after=after_diff,
+        )
+    return deal
+
+
+def deal_missing_for_submit(deal: Deal) -> dict[str, str]:
+    """Field name -> message for each field a submission still lacks."""
+    missing = {}
+    for field in SUBMIT_REQUIRED_FIELDS:
+        value = getattr(deal, field)
+        if value in (None, "") or (isinstance(value, Decimal) and value < 0):
+            missing[field] = _("Required before you can submit.")
+    return missing
+
+
+def deal_submit(*, partner: PartnerOrganization, actor, deal: Deal) -> Deal:
+    """Submit a complete draft for screening; the screening task is queued after commit.
+
+    Raises ValidationError naming each missing field, or InvalidTransition when the deal
+    is no longer a draft (for example, submitted twice).
+    """
+    from leads.tasks import deal_screening_run_task
+
+    _require_member(partner=partner, actor=actor)
+    _require_can_register(partner)
+    _require_same_partner(partner=partner, deal=deal)
+    missing = deal_missing_for_submit(deal)
+    if missing:
+        raise ValidationError(missing)
+    with transaction.atomic():
+        now = timezone.now()
+        updated = Deal.objects.filter(pk=deal.pk, status=DealStatus.DRAFT).update(
+            status=DealStatus.SUBMITTED, submitted_at=now, updated_at=now
+        )
+        if updated != 1:
+            raise InvalidTransition(_("This deal was already submitted."))
+        deal.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action="deal.submit",
+            target=deal,
+            before={"status": DealStatus.DRAFT},
+            after={"status": DealStatus.SUBMITTED},
+        )
+        deal_id = deal.pk
+        transaction.on_commit(lambda: deal_screening_run_task.delay(deal_id))
+    return deal
+
+
+def deal_withdraw(*, partner: PartnerOrganization, actor, deal: Deal, reason: str) -> Deal:
+    """The partner withdraws its registration (allowed until it is converted or closed)."""
+    _require_member(partner=partner, actor=actor)
+    _require_same_partner(partner=partner, deal=deal)
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        previous = Deal.objects.select_for_update().get(pk=deal.pk).status
+        now = timezone.now()
+        updated = Deal.objects.filter(pk=deal.pk, status__in=WITHDRAWABLE_STATUSES).update(
+            status=DealStatus.WITHDRAWN, withdrawn_at=now, updated_at=now
+        )
+        if updated != 1:
+            raise InvalidTransition(_("A deal that is %(s)s cannot be withdrawn.")
+                                    % {"s": DealStatus(previous).label})
+        deal.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action="deal.withdraw",
+            target=deal,
+            before={"status": previous},
+            after={"status": DealStatus.WITHDRAWN},
+            reason=reason,
+        )
+    return deal
+
+
+def deal_question_ask(*, actor, deal: Deal, question: str) -> DealQuestion:
+    """Vendor staff ask the partner a question; a deal in review waits for the answer."""
+    question = (question or "").strip()
+    if not question:
+        raise ValidationError({"question": _("Write the question.")})
+    with transaction.atomic():
+        deal = Deal.objects.select_for_update().get(pk=deal.pk)
+        if deal.status not in {DealStatus.IN_REVIEW, DealStatus.NEEDS_INFO}:
+            raise InvalidTransition(_("Questions can be asked only while a deal is in review."))
+        item = DealQuestion(partner=deal.partner, deal=deal, question=question, asked_by=actor)
+        item.full_clean()
+        item.save()
+        before = deal.status
+        if before == DealStatus.IN_REVIEW:
+            deal.status = DealStatus.NEEDS_INFO
+            deal.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="deal.question_ask",
+            target=deal,
+            before={"status": before},
+            after={"status": deal.status, "question": question},
+        )
+    return item
+
+
+def deal_question_answer(
+    *, partner: PartnerOrganization, actor, item: DealQuestion, answer: str
+) -> DealQuestion:
+    """The partner answers a question; when none stay open the deal returns to review."""
+    _require_member(partner=partner, actor=actor)
+    _require_can_register(partner)
+    if item.partner_id != partner.pk:
+        raise NotAllowed(_("This question belongs to another organization."))
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValidationError({"answer": _("Write your answer.")})
+    with transaction.atomic():
+        deal = Deal.objects.select_for_update().get(pk=item.deal_id)
+        now = timezone.now()
+        updated = DealQuestion.objects.filter(pk=item.pk, answered_at__isnull=True).update(
+            answer=answer, answered_by=actor, answered_at=now
+        )
+        if updated != 1:
+            raise InvalidTransition(_("This question was already answered."))
+        item.refresh_from_db()
+        before = deal.status
+        still_open = deal.questions.filter(answered_at__isnull=True).exists()
+        if deal.status == DealStatus.NEEDS_INFO and not still_open:
+            deal.status = DealStatus.IN_REVIEW
+            deal.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="deal.question_answer",
+            target=deal,
+            before={"status": before},
+            after={"status": deal.status, "answer": answer},
+        )
+    return item
+
+
+def deal_screening_run(*, deal_id: int) -> bool:
+    """Screen a submitted deal: submitted -> screening -> in_review, timing each step.
+
+    Idempotent: the first step claims the deal with a conditional update, a deal left in
+    `screening` by a worker that died is picked up again, and a deal past screening is left
+    alone. Returns True when this call moved the deal to review.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = Deal.objects.filter(pk=deal_id, status=DealStatus.SUBMITTED).update(
+            status=DealStatus.SCREENING, screening_started_at=now, updated_at=now
+        )
+        deal = Deal.objects.filter(pk=deal_id).first()
+        if deal is None or deal.status != DealStatus.SCREENING:
+            return False
+        if claimed:
+            audit_record(
+                actor=None,
+                action="deal.screening_start",
+                target=deal,
+                before={"status": DealStatus.SUBMITTED},
+                after={"status": DealStatus.SCREENING},
+            )
+    with transaction.atomic():
+        deal = Deal.objects.select_for_update().get(pk=deal_id)
+        if deal.status != DealStatus.SCREENING:
+            return False
+        deal_apply_normalization(deal)
+        deal.status = DealStatus.IN_REVIEW
+        deal.screening_finished_at = timezone.now()
+        deal.save()
+        audit_record(
+            actor=None,
+            action="deal.screening_finish",
+            target=deal,
+            before={"status": DealStatus.SCREENING},
+            after={
+                "status": DealStatus.IN_REVIEW,
+                "norm_domain": deal.norm_domain,
+                "norm_company": deal.norm_company,
+                "screening_ms": int(
+                    (deal.screening_finished_at - deal.screening_started_at).total_seconds()
+                    * 1000
+                ),
+            },
+        )
+    return True

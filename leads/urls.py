@@ -1,0 +1,15 @@
+from django.urls import path
+
+from leads import views
+
+app_name = "leads"
+
+urlpatterns = [
+    path("", views.deal_list, name="deal-list"),
+    path("new/", views.deal_create, name="deal-create"),
+    path("<int:pk>/", views.deal_detail, name="deal-detail"),
+    path("<int:pk>/edit/", views.deal_edit, name="deal-edit"),
+    path("<int:pk>/submit/", views.deal_submit, name="deal-submit"),
+    path("<int:pk>/withdraw/", views.deal_withdraw, name="deal-withdraw"),
+    path("questions/<int:pk>/answer/", views.question_answer, name="question-answer"),
+]

@@ -1,0 +1,165 @@
+"""Partner pages for deal registrations. Every lookup is scoped to request.partner."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from leads import selectors, services
+from leads.filters import DealFilter
+from leads.forms import AnswerForm, DealForm, WithdrawForm
+from leads.models import Deal
+from partners.selectors import program_rules_get
+from partnerportal.decorators import partner_member_required
+from partnerportal.exceptions import ApplicationError
+from partnerportal.forms import add_service_error
+from partnerportal.htmx import render_page_or_partial
+
+PAGE_SIZE = 25
+
+
+@require_http_methods(["GET"])
+@partner_member_required
+def deal_list(request: HttpRequest) -> HttpResponse:
+    """The organization's deals with filters, search and pagination."""
+    deals = DealFilter(request.GET, queryset=selectors.deal_list(partner=request.partner))
+    page = Paginator(deals.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": deals,
+        "page": page,
+        "query": query.urlencode(),
+        "counts": selectors.deal_status_counts(partner=request.partner),
+    }
+    return render_page_or_partial(request, "leads/deal_list.html", "leads/partials/deal_table.html", context)
+
+
+def _save_from_form(request: HttpRequest, form: DealForm, deal: Deal | None) -> HttpResponse | None:
+    """Save the draft; submit too if asked. Returns a redirect, or None to re-render."""
+    try:
+        data = {k: v for k, v in form.cleaned_data.items() if k != "products"}
+        deal = services.deal_save_draft(
+            partner=request.partner, actor=request.user, data=data,
+            products=form.cleaned_data.get("products"), raw=form.raw_input(), deal=deal,
+        )
+    except (ValidationError, ApplicationError) as error:
+        add_service_error(form, error)
+        return None
+    if "submit" not in request.POST:
+        messages.success(request, _("Draft %(ref)s saved.") % {"ref": deal.reference})
+        return redirect(deal)
+    try:
+        services.deal_submit(partner=request.partner, actor=request.user, deal=deal)
+    except (ValidationError, ApplicationError) as error:
+        add_service_error(form, error)
+        form.instance = deal
+        messages.warning(request, _("Draft saved, but it is not complete enough to submit yet."))
+        return None
+    messages.success(request, _("%(ref)s submitted. Screening starts now.") % {"ref": deal.reference})
+    return redirect(deal)
+
+
+@require_http_methods(["GET", "POST"])
+@partner_member_required
+def deal_create(request: HttpRequest) -> HttpResponse:
+    """Register a new deal: save it as a draft, or save and submit at once."""
+    rules = program_rules_get()
+    if not request.partner.can_register:
+        messages.error(request, _("Your organization cannot register deals at the moment."))
+        return redirect("leads:deal-list")
+    form = DealForm(request.POST or None, required_for_acceptance=rules.required_fields_for_acceptance)
+    if request.method == "POST" and form.is_valid():
+        response = _save_from_form(request, form, None)
+        if response is not None:
+            return response
+    deal = form.instance if form.instance.pk else None
+    return render(request, "leads/deal_form.html", {"form": form, "deal": deal, "rules": rules})
+
+
+@require_http_methods(["GET", "POST"])
+@partner_member_required
+def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a draft (only drafts are editable)."""
+    deal = selectors.deal_get(partner=request.partner, pk=pk)
+    if not deal.is_editable or not request.partner.can_register:
+        messages.error(request, _("Only drafts can be edited."))
+        return redirect(deal)
+    rules = program_rules_get()
+    form = DealForm(request.POST or None, instance=deal,
+                    required_for_acceptance=rules.required_fields_for_acceptance)
+    if request.method == "POST" and form.is_valid():
+        response = _save_from_form(request, form, deal)
+        if response is not None:
+            return response
+    return render(request, "leads/deal_form.html", {"form": form, "deal": deal, "rules": rules})
+
+
+@require_http_methods(["GET"])
+@partner_member_required
+def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A deal with its status, timeline and open questions."""
+    deal = selectors.deal_get(partner=request.partner, pk=pk)
+    context = {
+        "deal": deal,
+        "timeline": selectors.deal_timeline(partner=request.partner, deal=deal),
+        "questions": list(deal.questions.all()),
+        "missing": services.deal_missing_for_submit(deal) if deal.is_editable else {},
+        "withdraw_form": WithdrawForm(),
+        "answer_form": AnswerForm(),
+    }
+    return render_page_or_partial(request, "leads/deal_detail.html", "leads/partials/deal_status.html", context)
+
+
+@require_POST
+@partner_member_required
+def deal_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = selectors.deal_get(partner=request.partner, pk=pk)
+    try:
+        services.deal_submit(partner=request.partner, actor=request.user, deal=deal)
+    except ValidationError as error:
+        missing = ", ".join(DealForm.base_fields[f].label or f for f in error.message_dict)
+        messages.error(request, _("Complete these fields before submitting: %(f)s") % {"f": missing})
+        return redirect("leads:deal-edit", pk=deal.pk)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect(deal)
+    messages.success(request, _("%(ref)s submitted. Screening starts now.") % {"ref": deal.reference})
+    return redirect(deal)
+
+
+@require_POST
+@partner_member_required
+def deal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = selectors.deal_get(partner=request.partner, pk=pk)
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            services.deal_withdraw(partner=request.partner, actor=request.user, deal=deal,
+                                   reason=form.cleaned_data["reason"])
+            messages.success(request, _("%(ref)s withdrawn.") % {"ref": deal.reference})
+        except ApplicationError as error:
+            messages.error(request, error.message)
+    else:
+        messages.error(request, _("The reason is too long (1,000 characters at most)."))
+    return redirect(deal)
+
+
+@require_POST
+@partner_member_required
+def question_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.deal_question_get(partner=request.partner, pk=pk)
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.deal_question_answer(partner=request.partner, actor=request.user, item=item,
+                                          answer=form.cleaned_data["answer"])
+            messages.success(request, _("Answer sent."))
+        except (ValidationError, ApplicationError) as error:
+            messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
+    else:
+        messages.error(request, "; ".join(form.errors.get("answer", [])))
+    return redirect(item.deal)

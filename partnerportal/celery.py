@@ -1,0 +1,20 @@
+"""The Celery app. Configuration comes from Django settings (the CELERY_ namespace)."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partnerportal.settings.local")
+
+app = Celery("partnerportal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Every periodic job is declared here, in one place.
+app.conf.beat_schedule = {
+    "leads-sweep-unscreened": {
+        "task": "leads.tasks.deal_screening_sweep_task",
+        "schedule": crontab(minute="*"),
+    },
+}

@@ -1,0 +1,20 @@
+"""Business-rule failures raised by services and turned into clear messages by views."""
+
+from django.core.exceptions import PermissionDenied
+
+
+class ApplicationError(Exception):
+    """A business rule refused the action; `message` is safe to show the user."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidTransition(ApplicationError):
+    """The object is not in a state that allows this action (often: someone acted first)."""
+
+
+class NotAllowed(ApplicationError, PermissionDenied):
+    """The actor's role or the organization's program status forbids the action."""

@@ -1,0 +1,21 @@
+"""Root URLs."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from partnerportal import views
+
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz/", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("partner/", include("partners.urls")),
+    path("deals/", include("leads.urls")),
+    path("staff/", include("reviews.urls")),
+    path("api/v1/", include("partnerportal.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]

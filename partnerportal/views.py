@@ -1,0 +1,26 @@
+"""Project-level views: the home redirect and a health check."""
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each kind of user to their start page."""
+    if not request.user.is_authenticated:
+        return redirect("account_login")
+    if request.membership is not None:
+        return redirect("leads:deal-list")
+    if request.user.is_staff:
+        return redirect("reviews:deal-list")
+    return redirect("partners:profile")
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and database reachability, for load balancers and docker-compose."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

@@ -1,0 +1,28 @@
+"""Choices for the partners app."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ProgramStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    PROBATION = "probation", _("Probation")
+    SUSPENDED = "suspended", _("Suspended")
+    TERMINATED = "terminated", _("Terminated")
+
+
+# Organizations in these states may sign in and read, but not register deals.
+READ_ONLY_STATUSES = {ProgramStatus.SUSPENDED, ProgramStatus.TERMINATED}
+
+
+class MemberRole(models.TextChoices):
+    ADMIN = "admin", _("Partner admin")
+    REP = "rep", _("Partner rep")
+
+
+class StaffRole(models.TextChoices):
+    """Vendor staff roles, stored as Django groups of these names."""
+
+    PARTNER_OWNER = "partner_owner", _("Partner owner")
+    SALES_OWNER = "sales_owner", _("Sales owner")
+    PROGRAM_ADMIN = "program_admin", _("Program admin")

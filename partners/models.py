@@ -1,0 +1,230 @@
+"""Partner organizations (tenants), memberships, invitations, tiers and program rules."""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from partners.choices import READ_ONLY_STATUSES, MemberRole, ProgramStatus
+
+
+class Tier(models.Model):
+    """A partner program tier (e.g. Registered, Silver, Gold), ordered by rank."""
+
+    name = models.CharField(max_length=60, unique=True)
+    rank = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Higher ranks are more senior tiers.")
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["rank", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerOrganization(models.Model):
+    """A partner company: the tenant every partner-owned record belongs to."""
+
+    name = models.CharField(max_length=200, unique=True)
+    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="partners")
+    program_status = models.CharField(
+        max_length=20, choices=ProgramStatus.choices, default=ProgramStatus.ACTIVE
+    )
+    partner_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_partners",
+        help_text=_("The vendor's channel manager responsible for this partner."),
+    )
+    website = models.URLField(blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(program_status__in=ProgramStatus.values),
+                name="partner_program_status_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def can_register(self) -> bool:
+        """Suspended and terminated partners may read but not register deals."""
+        return self.program_status not in READ_ONLY_STATUSES
+
+
+class Membership(models.Model):
+    """A user's place in one partner organization. A user belongs to at most one."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    partner = models.ForeignKey(
+        PartnerOrganization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=MemberRole.choices, default=MemberRole.REP)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["partner", "user__email"]
+        indexes = [models.Index(fields=["partner", "role"], name="membership_partner_role")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.partner} ({self.get_role_display()})"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == MemberRole.ADMIN
+
+
+def _invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _invitation_expiry():
+    return timezone.now() + timedelta(days=14)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def for_partner(self, partner: PartnerOrganization) -> "InvitationQuerySet":
+        return self.filter(partner=partner)
+
+    def pending(self) -> "InvitationQuerySet":
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """An e-mailed invitation for a colleague to join a partner organization."""
+
+    partner = models.ForeignKey(
+        PartnerOrganization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=MemberRole.choices, default=MemberRole.REP)
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=_invitation_expiry)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.partner}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("partners:invitation-accept", args=[self.token])
+
+    @property
+    def is_pending(self) -> bool:
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )
+
+
+# Deal fields a program admin may require before a deal can be accepted.
+ACCEPTANCE_FIELD_CHOICES = [
+    ("company_name", _("End-customer company")),
+    ("website", _("Website or domain")),
+    ("country", _("Country")),
+    ("industry", _("Industry")),
+    ("company_size", _("Company size")),
+    ("contact_name", _("Contact name")),
+    ("contact_title", _("Contact title")),
+    ("contact_email", _("Contact e-mail")),
+    ("contact_phone", _("Contact phone")),
+    ("contact_authority", _("Contact authority")),
+    ("need", _("Need and use case")),
+    ("urgency", _("Urgency")),
+    ("timeline", _("Timeline")),
+    ("estimated_value", _("Estimated value")),
+    ("products", _("Products")),
+    ("introduction_path", _("Introduction path")),
+    ("relationship_notes", _("Relationship notes")),
+    ("customer_consent", _("Customer consent")),
+]
+DEFAULT_ACCEPTANCE_FIELDS = [
+    "company_name",
+    "country",
+    "contact_name",
+    "contact_email",
+    "contact_authority",
+    "need",
+    "urgency",
+    "introduction_path",
+    "customer_consent",
+]
+
+
+def _default_acceptance_fields() -> list[str]:
+    return list(DEFAULT_ACCEPTANCE_FIELDS)
+
+
+class ProgramRules(models.Model):
+    """The program's rules of engagement. Exactly one row exists (pk=1).
+
+    Published to partners on the rules-of-engagement page; edited by program admins in the
+    Django admin, where every change is audited.
+    """
+
+    program_name = models.CharField(max_length=120, default="Partner Program")
+    protection_window_days = models.PositiveIntegerField(
+        default=90, validators=[MinValueValidator(1), MaxValueValidator(730)]
+    )
+    review_sla_hours = models.PositiveIntegerField(
+        default=48, validators=[MinValueValidator(1), MaxValueValidator(720)]
+    )
+    required_fields_for_acceptance = models.JSONField(default=_default_acceptance_fields)
+    engagement_text = models.TextField(
+        blank=True,
+        help_text=_("Plain text shown to partners on the rules-of-engagement page."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("program rules")
+        verbose_name_plural = _("program rules")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="program_rules_singleton")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.program_name)
+
+    def clean(self) -> None:
+        allowed = {name for name, _label in ACCEPTANCE_FIELD_CHOICES}
+        fields = self.required_fields_for_acceptance
+        if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+            raise ValidationError({"required_fields_for_acceptance": _("Give a list of field names.")})
+        unknown = sorted(set(fields) - allowed)
+        if unknown:
+            raise ValidationError(
+                {"required_fields_for_acceptance": _("Unknown fields: %(f)s") % {"f": ", ".join(unknown)}}
+            )
+
+    def required_field_labels(self) -> list[str]:
+        labels = dict(ACCEPTANCE_FIELD_CHOICES)
+        return [str(labels[f]) for f in self.required_fields_for_acceptance if f in labels]

@@ -1,0 +1,57 @@
+"""Read queries for partner organizations, memberships, invitations and program rules."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from partners.choices import StaffRole
+from partners.models import Invitation, Membership, PartnerOrganization, ProgramRules, Tier
+
+
+def membership_for_user(*, user: AbstractBaseUser | AnonymousUser) -> Membership | None:
+    """The user's membership with its organization and tier loaded, or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Membership.objects.select_related("partner", "partner__tier")
+        .filter(user_id=user.pk)
+        .first()
+    )
+
+
+def member_list(*, partner: PartnerOrganization) -> QuerySet[Membership]:
+    return Membership.objects.filter(partner=partner).select_related("user").order_by("user__email")
+
+
+def invitation_list(*, partner: PartnerOrganization) -> QuerySet[Invitation]:
+    """Pending invitations of one organization, newest first."""
+    return Invitation.objects.for_partner(partner).pending().select_related("invited_by")
+
+
+def invitation_get_pending(*, token: str) -> Invitation | None:
+    return (
+        Invitation.objects.pending().select_related("partner").filter(token=token).first()
+    )
+
+
+def program_rules_get() -> ProgramRules:
+    """The single ProgramRules row (created with defaults by a migration)."""
+    rules, _created = ProgramRules.objects.get_or_create(pk=1)
+    return rules
+
+
+def user_staff_roles(*, user: AbstractBaseUser | AnonymousUser) -> set[str]:
+    """The vendor staff roles a user holds (Django groups named after StaffRole values)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_staff:
+        return set()
+    cached = getattr(user, "_staff_roles", None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))
+        cached = names & set(StaffRole.values)
+        if user.is_superuser:
+            cached |= set(StaffRole.values)
+        user._staff_roles = cached
+    return cached
+
+
+def tier_list() -> QuerySet[Tier]:
+    return Tier.objects.order_by("rank", "name")

@@ -1,0 +1,1 @@
+"""Review tasks and decisions (built by the review-dashboard issue)."""

@@ -1,0 +1,65 @@
+"""Staff pages: every deal, and one deal with its full audit trail.
+
+Only vendor staff who signed in with a second factor reach these (see `staff_required`).
+The full review dashboard (queue, SLAs, decisions) builds on these pages.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from audit.selectors import audit_trail_for
+from leads import selectors as lead_selectors
+from leads.filters import DealFilter
+from leads.services import deal_question_ask
+from partners.choices import StaffRole
+from partnerportal.decorators import staff_required
+from partnerportal.exceptions import ApplicationError
+from reviews.forms import QuestionForm
+
+PAGE_SIZE = 50
+REVIEWER_ROLES = {StaffRole.PARTNER_OWNER, StaffRole.PROGRAM_ADMIN}
+
+
+@require_GET
+@staff_required
+def deal_list(request: HttpRequest) -> HttpResponse:
+    deals = DealFilter(request.GET, queryset=lead_selectors.staff_deal_list())
+    page = Paginator(deals.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "reviews/deal_list.html",
+                  {"filter": deals, "page": page, "query": query.urlencode()})
+
+
+@require_GET
+@staff_required
+def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = lead_selectors.staff_deal_get(pk=pk)
+    context = {
+        "deal": deal,
+        "audit_trail": audit_trail_for(target=deal),
+        "question_form": QuestionForm(),
+    }
+    return render(request, "reviews/deal_detail.html", context)
+
+
+@require_POST
+@staff_required(roles=REVIEWER_ROLES)
+def question_ask(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = lead_selectors.staff_deal_get(pk=pk)
+    form = QuestionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(form.errors["question"]))
+    else:
+        try:
+            deal_question_ask(actor=request.user, deal=deal, question=form.cleaned_data["question"])
+            messages.success(request, _("Question sent to the partner."))
+        except (ValidationError, ApplicationError) as error:
+            messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
+    return redirect(reverse("reviews:deal-detail", args=[deal.pk]))
