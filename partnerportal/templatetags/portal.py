@@ -1,0 +1,129 @@
+"""Formatting filters shared by the portal's templates.
+
+Only presentation lives here: colours for statuses, labels for field names, money and JSON
+display. Nothing here queries the database or decides a business rule, and every filter
+returns plain strings so the template engine still escapes partner-written text.
+"""
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.formats import number_format
+
+from leads.choices import DealStatus
+from leads.models import Deal
+from partners.choices import ProgramStatus
+
+register = template.Library()
+
+# Bootstrap 5.3 "text-bg-*" helpers give each badge a readable foreground for its colour.
+STATUS_CLASSES = {
+    DealStatus.DRAFT: "text-bg-secondary",
+    DealStatus.SUBMITTED: "text-bg-info",
+    DealStatus.SCREENING: "text-bg-info",
+    DealStatus.IN_REVIEW: "text-bg-primary",
+    DealStatus.NEEDS_INFO: "text-bg-warning",
+    DealStatus.ACCEPTED: "text-bg-success",
+    DealStatus.REJECTED: "text-bg-danger",
+    DealStatus.CONVERTED: "text-bg-success",
+    DealStatus.WON: "text-bg-success",
+    DealStatus.LOST: "text-bg-dark",
+    DealStatus.WITHDRAWN: "text-bg-light border",
+    DealStatus.EXPIRED: "text-bg-light border",
+}
+
+PROGRAM_STATUS_CLASSES = {
+    ProgramStatus.ACTIVE: "text-bg-success",
+    ProgramStatus.PROBATION: "text-bg-warning",
+    ProgramStatus.SUSPENDED: "text-bg-danger",
+    ProgramStatus.TERMINATED: "text-bg-dark",
+}
+
+
+@register.filter
+def status_class(status: str) -> str:
+    """Badge classes for a deal status value."""
+    return STATUS_CLASSES.get(status, "text-bg-secondary")
+
+
+@register.filter
+def status_label(status: str) -> str:
+    """The display label of a raw deal status value."""
+    try:
+        return str(DealStatus(status).label)
+    except ValueError:
+        return status
+
+
+@register.filter
+def program_status_class(status: str) -> str:
+    """Badge classes for a partner organization's program status."""
+    return PROGRAM_STATUS_CLASSES.get(status, "text-bg-secondary")
+
+
+@register.filter
+def status_counts(counts: dict[str, int] | None) -> list[dict[str, Any]]:
+    """Status counts in workflow order, skipping statuses with no deals."""
+    counts = counts or {}
+    return [
+        {"value": value, "label": str(label), "count": counts[value]}
+        for value, label in DealStatus.choices
+        if counts.get(value)
+    ]
+
+
+@register.filter
+def total(counts: dict[str, int] | None) -> int:
+    """Sum of a status -> count mapping."""
+    return sum((counts or {}).values())
+
+
+@register.filter
+def deal_field_label(name: str) -> str:
+    """The human label of a Deal field name, e.g. for lists of missing fields."""
+    try:
+        label = Deal._meta.get_field(name).verbose_name
+    except FieldDoesNotExist:
+        return name.replace("_", " ")
+    label = str(label)
+    return label[:1].upper() + label[1:]
+
+
+@register.filter
+def money(value: Decimal | int | float | None, currency: str = "") -> str:
+    """`12,345.00 USD`; an empty string when there is no amount."""
+    if value in (None, ""):
+        return ""
+    amount = number_format(value, decimal_pos=2, force_grouping=True)
+    return f"{amount} {currency}".strip()
+
+
+@register.filter
+def display_value(value: Any) -> str:
+    """A raw form value as text: lists joined with commas, None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+@register.filter
+def sorted_items(mapping: dict | None) -> list[tuple[str, Any]]:
+    """A dict's items sorted by key; safe even when a key is named like a dict method."""
+    if not isinstance(mapping, dict):
+        return []
+    return sorted(mapping.items(), key=lambda item: str(item[0]))
+
+
+@register.filter
+def pretty_json(value: Any) -> str:
+    """Compact, key-sorted JSON for audit before/after columns (escaped by the template)."""
+    if value in (None, "", {}, []):
+        return ""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1, default=str)
