@@ -16,9 +16,19 @@ GENESIS_HASH = "0" * 64
 _CHAIN_LOCK_KEY = 731_962_004
 
 
+class AuditJSONEncoder(DjangoJSONEncoder):
+    """Django's encoder, plus str() for value objects such as countries and phone numbers."""
+
+    def default(self, o: Any) -> Any:
+        try:
+            return super().default(o)
+        except TypeError:
+            return str(o)
+
+
 def _canonical(value: Any) -> Any:
     """Round-trip through JSON so hashing sees exactly what the database stores."""
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True))
+    return json.loads(json.dumps(value, cls=AuditJSONEncoder, sort_keys=True))
 
 
 def event_hash(event: AuditEvent) -> str:

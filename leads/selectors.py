@@ -18,6 +18,7 @@ def deal_list(*, partner: PartnerOrganization) -> QuerySet[Deal]:
         Deal.objects.for_partner(partner)
         .select_related("created_by")
         .annotate(open_questions=Count("questions", filter=Q(questions__answered_at__isnull=True)))
+        .order_by("-created_at", "-id")
     )
 
 
@@ -96,7 +97,9 @@ def deal_timeline(*, partner: PartnerOrganization, deal: Deal) -> list[TimelineE
 
 def staff_deal_list() -> QuerySet[Deal]:
     """Every deal for vendor staff, newest first."""
-    return Deal.objects.select_related("partner", "partner__tier", "created_by")
+    return Deal.objects.select_related("partner", "partner__tier", "created_by").order_by(
+        "-created_at", "-id"
+    )
 
 
 def staff_deal_get(*, pk: int) -> Deal:

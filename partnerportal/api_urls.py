@@ -4,7 +4,14 @@ from rest_framework.routers import DefaultRouter
 
 from leads.api import DealViewSet
 
-router = DefaultRouter()
+
+class Router(DefaultRouter):
+    """JSON only: no `.json`/`.api` suffix variants of every route."""
+
+    include_format_suffixes = False
+
+
+router = Router()
 router.register("deals", DealViewSet, basename="deal")
 
 urlpatterns = router.urls
