@@ -94,3 +94,77 @@ OPEN_OPPORTUNITY_STAGES = {
     OpportunityStage.PROPOSAL,
     OpportunityStage.NEGOTIATION,
 }
+
+
+class MatchKind(models.TextChoices):
+    """How a duplicate candidate relates to the registration being screened."""
+
+    SAME_PARTNER = "same_partner", _("Same-partner resubmission")
+    CROSS_PARTNER = "cross_partner", _("Cross-partner conflict")
+    DIRECT_SALES = "direct_sales", _("Direct-sales conflict")
+    EXISTING_CUSTOMER = "existing_customer", _("Existing customer")
+    STRATEGIC_ACCOUNT = "strategic_account", _("Strategic account")
+
+
+# Kinds that open an attribution-conflict review and pause sales routing.
+CONFLICT_KINDS = {MatchKind.CROSS_PARTNER, MatchKind.DIRECT_SALES}
+
+
+class MatchTarget(models.TextChoices):
+    DEAL = "deal", _("Deal registration")
+    ACCOUNT = "account", _("CRM account")
+    OPPORTUNITY = "opportunity", _("CRM opportunity")
+
+
+class StopRule(models.TextChoices):
+    MISSING_CONTEXT = "missing_context", _("Missing end-customer context, introduction path or source")
+    NO_FIT_EVIDENCE = "no_fit_evidence", _("No fit evidence")
+    UNCLEAR_AUTHORITY = "unclear_authority", _("Unclear authority")
+    INCOMPLETE_CONSENT = "incomplete_consent", _("Incomplete consent")
+    DUPLICATE_CONFLICT = "duplicate_conflict", _("Duplicate ownership conflict")
+    STRATEGIC_ACCOUNT = "strategic_account", _("Strategic or sensitive account")
+    COMMITMENTS = "commitments", _("Implies pricing, scope, procurement or other commitments")
+
+
+class ScreeningStepName(models.TextChoices):
+    NORMALIZE = "normalize", _("Normalize")
+    MATCH = "match", _("Find duplicates and conflicts")
+    STOP_RULES = "stop_rules", _("Apply stop rules")
+    SUMMARY = "summary", _("Qualification summary")
+    TASKS = "tasks", _("Open review tasks")
+
+
+class StepStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class FitTier(models.TextChoices):
+    STRONG = "strong", _("Strong fit")
+    MODERATE = "moderate", _("Moderate fit")
+    WEAK = "weak", _("Weak fit")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Recommendation(models.TextChoices):
+    ACCEPT = "accept", _("Accept")
+    NEEDS_MORE_CONTEXT = "needs_more_context", _("Needs more context")
+    DECLINE_CANDIDATE = "decline_candidate", _("Decline candidate")
+
+
+class SummaryEngine(models.TextChoices):
+    DETERMINISTIC = "deterministic", _("Deterministic rules")
+    ANTHROPIC = "anthropic", _("Anthropic")
+
+
+class ImportKind(models.TextChoices):
+    ACCOUNTS = "accounts", _("Accounts")
+    OPPORTUNITIES = "opportunities", _("Opportunities")
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")

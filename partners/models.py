@@ -198,6 +198,16 @@ class ProgramRules(models.Model):
         default=48, validators=[MinValueValidator(1), MaxValueValidator(720)]
     )
     required_fields_for_acceptance = models.JSONField(default=_default_acceptance_fields)
+    # Stop rules: when one holds, automatic routing stops and a person reviews.
+    stop_missing_context = models.BooleanField(
+        _("stop: missing end-customer context, introduction path or source"), default=True)
+    stop_no_fit_evidence = models.BooleanField(_("stop: no fit evidence"), default=True)
+    stop_unclear_authority = models.BooleanField(_("stop: unclear authority"), default=True)
+    stop_incomplete_consent = models.BooleanField(_("stop: incomplete consent"), default=True)
+    stop_duplicate_conflict = models.BooleanField(_("stop: duplicate ownership conflict"), default=True)
+    stop_strategic_account = models.BooleanField(_("stop: strategic or sensitive account"), default=True)
+    stop_commitments = models.BooleanField(
+        _("stop: request implies pricing, scope, procurement or other commitments"), default=True)
     engagement_text = models.TextField(
         blank=True,
         help_text=_("Plain text shown to partners on the rules-of-engagement page."),
@@ -228,3 +238,7 @@ class ProgramRules(models.Model):
     def required_field_labels(self) -> list[str]:
         labels = dict(ACCEPTANCE_FIELD_CHOICES)
         return [str(labels[f]) for f in self.required_fields_for_acceptance if f in labels]
+
+    def stop_rule_enabled(self, rule: str) -> bool:
+        """Whether the stop rule named `rule` (a leads.choices.StopRule value) is switched on."""
+        return bool(getattr(self, f"stop_{rule}"))

@@ -1,4 +1,4 @@
-"""Deal registrations, their questions, products, and the vendor's CRM records."""
+"""Deal registrations, their questions, and the products they name."""
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -13,7 +13,6 @@ from leads.choices import (
     DealSource,
     DealStatus,
     IntroductionPath,
-    OpportunityStage,
     Urgency,
 )
 
@@ -100,6 +99,10 @@ class Deal(models.Model):
     )
 
     raw_input = models.JSONField(default=dict, blank=True)
+    routing_paused = models.BooleanField(
+        default=False,
+        help_text=_("Sales routing waits while an attribution conflict is open."),
+    )
 
     # Normalized keys (derived; see leads.normalize)
     norm_company = models.CharField(max_length=200, blank=True, db_index=True)
@@ -189,57 +192,3 @@ class DealQuestion(models.Model):
     @property
     def is_open(self) -> bool:
         return self.answered_at is None
-
-
-class Account(models.Model):
-    """An end-customer company in the vendor's CRM (imported or synced)."""
-
-    external_id = models.CharField(max_length=64, unique=True)
-    name = models.CharField(max_length=200)
-    website = models.CharField(max_length=255, blank=True)
-    country = models.CharField(max_length=2, blank=True)
-    industry = models.CharField(max_length=100, blank=True)
-    sales_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="owned_accounts",
-    )
-    is_strategic = models.BooleanField(default=False)
-    is_customer = models.BooleanField(_("existing customer"), default=False)
-    norm_company = models.CharField(max_length=200, blank=True, db_index=True)
-    norm_domain = models.CharField(max_length=255, blank=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Opportunity(models.Model):
-    """An opportunity in the vendor's CRM on an account."""
-
-    external_id = models.CharField(max_length=64, unique=True)
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="opportunities")
-    name = models.CharField(max_length=200)
-    stage = models.CharField(max_length=20, choices=OpportunityStage.choices)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="owned_opportunities",
-    )
-    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    close_date = models.DateField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["-close_date", "name"]
-        verbose_name_plural = _("opportunities")
-
-    def __str__(self) -> str:
-        return self.name

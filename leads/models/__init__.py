@@ -1,0 +1,16 @@
+"""Models of the leads app: deals, CRM records, screening results, imports."""
+
+from leads.models.crm import Account, Opportunity
+from leads.models.deals import Deal, DealQuerySet, DealQuestion, Product
+from leads.models.imports import CrmImport
+from leads.models.screening import (
+    DuplicateMatch,
+    QualificationSummary,
+    ScreeningStep,
+    StopRuleHit,
+)
+
+__all__ = [
+    "Account", "CrmImport", "Deal", "DealQuerySet", "DealQuestion", "DuplicateMatch",
+    "Opportunity", "Product", "QualificationSummary", "ScreeningStep", "StopRuleHit",
+]
