@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('leads', '0002_deal_routing_paused_crmimport_qualificationsummary_and_more'),
+        ('leads', '0002_screening_results_and_imports'),
         ('partners', '0003_programrules_stop_commitments_and_more'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
