@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('leads', '0002_screening_results_and_imports'),
-        ('partners', '0003_programrules_stop_commitments_and_more'),
+        ('partners', '0003_stop_rule_switches'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
