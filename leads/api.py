@@ -1,6 +1,7 @@
 """Deal registration API: list, create, retrieve, submit, withdraw; scoped to the caller's
 organization through the same selectors and services as the pages."""
 
+from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -90,10 +91,12 @@ class DealViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Retriev
         data = dict(serializer.validated_data)
         submit = data.pop("submit", False)
         products = data.pop("products", [])
-        deal = services.deal_save_draft(partner=request.partner, actor=request.user, data=data,
-                                        products=products, raw=dict(request.data))
-        if submit:
-            deal = services.deal_submit(partner=request.partner, actor=request.user, deal=deal)
+        # One transaction: a create-and-submit that fails validation leaves no draft behind.
+        with transaction.atomic():
+            deal = services.deal_save_draft(partner=request.partner, actor=request.user, data=data,
+                                            products=products, raw=dict(request.data))
+            if submit:
+                deal = services.deal_submit(partner=request.partner, actor=request.user, deal=deal)
         deal = selectors.deal_get(partner=request.partner, pk=deal.pk)
         return Response(self.get_serializer(deal).data, status=status.HTTP_201_CREATED)
 

@@ -2,7 +2,10 @@
 
 from rest_framework.routers import DefaultRouter
 
+from django.urls import path
+
 from leads.api import DealViewSet
+from reviews.api import DealScreeningView
 
 
 class Router(DefaultRouter):
@@ -14,4 +17,7 @@ class Router(DefaultRouter):
 router = Router()
 router.register("deals", DealViewSet, basename="deal")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("deals/<int:pk>/screening/", DealScreeningView.as_view(), name="deal-screening"),
+    *router.urls,
+]

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from leads.choices import DealStatus
-from leads.services import deal_screening_run
+from leads.screening import deal_screening_run
 from leads.tasks import deal_screening_sweep_task
 from leads.tests.factories import DealFactory
 

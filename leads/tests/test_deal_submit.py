@@ -24,7 +24,8 @@ def test_a_complete_draft_is_submitted_screened_and_audited(
     # Eager Celery in unit tests: the queued task ran the screening through to review.
     assert deal.status == DealStatus.IN_REVIEW
     assert deal.submitted_at <= deal.screening_started_at <= deal.screening_finished_at
-    actions = list(AuditEvent.objects.filter(target_id=str(deal.pk)).values_list("action", flat=True))
+    actions = list(AuditEvent.objects.filter(target_type="leads.deal", target_id=str(deal.pk))
+                   .values_list("action", flat=True))
     assert actions == ["deal.submit", "deal.screening_start", "deal.screening_finish"]
 
 

@@ -1,0 +1,242 @@
+"""Duplicate and conflict detection: retrieve candidates, score them, classify matches.
+
+Retrieval is cheap and index-backed: exact normalized keys (domain, e-mail, phone) plus
+trigram similarity on the normalized company name (a pg_trgm GIN index on PostgreSQL; an
+in-process rapidfuzz scan on SQLite). Scoring then compares the fields one by one with
+rapidfuzz and gives one score, the fields that matched and reasons a reviewer can read.
+
+A shared word is not a match: names are compared whole (ratio and token-sort ratio, never
+token-set), and a company-name match is discounted when the two records carry different
+websites or countries.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db import connection, transaction
+from django.db.models import Q
+from rapidfuzz import fuzz, process
+
+from leads.choices import DealStatus
+from leads.models import Account, Deal
+
+MATCH_THRESHOLD = 0.75
+TRIGRAM_THRESHOLD = 0.45
+CANDIDATE_LIMIT = 25
+# Statuses of other registrations worth comparing against (drafts are private work).
+COMPARABLE_STATUSES = [s for s in DealStatus.values if s not in {DealStatus.DRAFT}]
+
+
+@dataclass
+class Subject:
+    """The comparable fields of a deal or account, already normalized."""
+
+    company: str
+    domain: str = ""
+    email: str = ""
+    phone: str = ""
+    country: str = ""
+    contact: str = ""
+    need: str = ""
+    at: datetime | None = None
+
+    @classmethod
+    def of_deal(cls, deal: Deal) -> "Subject":
+        return cls(company=deal.norm_company, domain=deal.norm_domain, email=deal.norm_email,
+                   phone=deal.norm_phone, country=deal.norm_country,
+                   contact=(deal.contact_name or "").strip().lower(), need=deal.need or "",
+                   at=deal.submitted_at or deal.created_at)
+
+    @classmethod
+    def of_account(cls, account: Account) -> "Subject":
+        return cls(company=account.norm_company, domain=account.norm_domain,
+                   country=(account.country or "").upper())
+
+
+@dataclass
+class Match:
+    """A scored candidate: `target` is a Deal or an Account."""
+
+    target: Deal | Account
+    score: float
+    matched_fields: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+
+def company_similarity(a: str, b: str) -> float:
+    """0–100: how alike two normalized company names are, compared as whole names."""
+    if not a or not b:
+        return 0.0
+    return max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
+
+
+def score(subject: Subject, other: Subject) -> Match | None:
+    """Compare two subjects field by field; None when nothing identifies them as one."""
+    m = Match(target=None, score=0.0)  # type: ignore[arg-type]
+    base = 0.0
+    if subject.email and subject.email == other.email:
+        base = max(base, 0.97)
+        m.matched_fields.append("email")
+        m.reasons.append(f"same contact e-mail {subject.email}")
+    if subject.domain and subject.domain == other.domain:
+        base = max(base, 0.92)
+        m.matched_fields.append("domain")
+        m.reasons.append(f"same registrable domain {subject.domain}")
+    if subject.phone and subject.phone == other.phone:
+        base = max(base, 0.85)
+        m.matched_fields.append("phone")
+        m.reasons.append(f"same phone {subject.phone}")
+    name = company_similarity(subject.company, other.company)
+    if name >= 80:
+        m.matched_fields.append("company")
+        m.reasons.append(f"company names {name:.0f}% alike")
+        base = max(base, 0.88 if name >= 95 else 0.80 if name >= 88 else 0.65)
+    if base == 0.0:
+        return None
+    identity = {"email", "domain", "phone"} & set(m.matched_fields)
+    if subject.domain and other.domain and subject.domain != other.domain and "email" not in identity:
+        base -= 0.25
+        m.reasons.append(f"different websites ({subject.domain} / {other.domain})")
+    if subject.country and other.country and subject.country != other.country and not identity:
+        base -= 0.2
+        m.reasons.append(f"different countries ({subject.country} / {other.country})")
+    if identity == {"phone"} and other.company and name < 60:
+        base -= 0.3
+        m.reasons.append("only the phone number is shared; company names differ")
+    base += _corroboration(subject, other, m, name)
+    m.score = round(max(0.0, min(base, 1.0)), 3)
+    return m
+
+
+def _corroboration(subject: Subject, other: Subject, m: Match, name: float) -> float:
+    """Small boosts from fields that agree but do not identify a company on their own."""
+    bonus = 0.0
+    if subject.contact and other.contact and fuzz.token_sort_ratio(subject.contact, other.contact) >= 90:
+        bonus += 0.04
+        m.matched_fields.append("contact_name")
+        m.reasons.append("same contact name")
+    if m.matched_fields and subject.country and subject.country == other.country:
+        m.matched_fields.append("country")
+    if subject.need and other.need and fuzz.token_set_ratio(subject.need, other.need) >= 80:
+        bonus += 0.02
+        m.matched_fields.append("need")
+        m.reasons.append("needs described alike")
+    if subject.at and other.at and abs((subject.at - other.at).days) <= 30:
+        m.matched_fields.append("dates")
+        m.reasons.append(f"registered {abs((subject.at - other.at).days)} days apart")
+    if {"domain", "company"} <= set(m.matched_fields) or (name >= 80 and "email" in m.matched_fields):
+        bonus += 0.03
+    return bonus
+
+
+def _similar_names(queryset, name: str) -> list[int]:
+    """Ids of rows whose norm_company is trigram-similar to `name`, most similar first."""
+    if not name:
+        return []
+    if connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Applies to this transaction only; `%` then uses the GIN trigram index.
+            cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [TRIGRAM_THRESHOLD])
+            return list(
+                queryset.filter(norm_company__trigram_similar=name)
+                .annotate(similarity=TrigramSimilarity("norm_company", name))
+                .order_by("-similarity")
+                .values_list("id", flat=True)[:CANDIDATE_LIMIT]
+            )
+    choices = dict(queryset.exclude(norm_company="").values_list("id", "norm_company"))
+    found = process.extract(name, choices, scorer=lambda a, b, **_kw: company_similarity(a, b),
+                            limit=CANDIDATE_LIMIT, score_cutoff=60)
+    return [key for _value, _score, key in found]
+
+
+def deal_candidates(deal: Deal) -> list[Deal]:
+    """Other registrations (any partner, any source) that may be the same end customer."""
+    others = Deal.objects.exclude(pk=deal.pk).filter(status__in=COMPARABLE_STATUSES)
+    keys = Q()
+    for name in ("norm_domain", "norm_email", "norm_phone"):
+        value = getattr(deal, name)
+        if value:
+            keys |= Q(**{name: value})
+    ids = set(others.filter(keys).values_list("id", flat=True)[:CANDIDATE_LIMIT]) if keys else set()
+    ids.update(_similar_names(others, deal.norm_company))
+    return list(Deal.objects.filter(id__in=ids).select_related("partner"))
+
+
+def account_candidates(deal: Deal) -> list[Account]:
+    """CRM accounts that may be the deal's end customer, with their opportunities loaded."""
+    accounts = Account.objects.all()
+    ids = set()
+    if deal.norm_domain:
+        ids.update(accounts.filter(norm_domain=deal.norm_domain).values_list("id", flat=True)[:CANDIDATE_LIMIT])
+    ids.update(_similar_names(accounts, deal.norm_company))
+    return list(Account.objects.filter(id__in=ids).prefetch_related("opportunities"))
+
+
+def find_matches(deal: Deal, *, threshold: float = MATCH_THRESHOLD) -> list[Match]:
+    """Every deal or account that scores at least `threshold` against `deal`, best first."""
+    subject = Subject.of_deal(deal)
+    matches = []
+    for other in deal_candidates(deal):
+        match = score(subject, Subject.of_deal(other))
+        if match and match.score >= threshold:
+            match.target = other
+            matches.append(match)
+    for account in account_candidates(deal):
+        match = score(subject, Subject.of_account(account))
+        if match and match.score >= threshold:
+            match.target = account
+            matches.append(match)
+    return sorted(matches, key=lambda m: -m.score)
+
+
+@dataclass(frozen=True)
+class Classified:
+    """One meaning of a match: its kind, the precise target, and whether it holds first."""
+
+    kind: str
+    target_type: str
+    target: object
+    holds_registration: bool = False
+
+
+def classify(deal: Deal, match: Match, *, protection_window_days: int) -> list[Classified]:
+    """What a match means for `deal`; an account can mean several things at once."""
+    from leads.choices import (
+        OPEN_OPPORTUNITY_STAGES,
+        OPEN_STATUSES,
+        DealSource,
+        MatchKind,
+        MatchTarget,
+    )
+
+    target = match.target
+    if isinstance(target, Deal):
+        if target.partner_id == deal.partner_id:
+            return [Classified(MatchKind.SAME_PARTNER, MatchTarget.DEAL, target)]
+        if target.status not in OPEN_STATUSES:
+            return []
+        if target.source in {DealSource.DIRECT, DealSource.VENDOR}:
+            return [Classified(MatchKind.DIRECT_SALES, MatchTarget.DEAL, target)]
+        return [Classified(MatchKind.CROSS_PARTNER, MatchTarget.DEAL, target,
+                           holds_registration=_holds(target, deal, protection_window_days))]
+    result = []
+    open_opportunities = [o for o in target.opportunities.all() if o.stage in OPEN_OPPORTUNITY_STAGES]
+    for opportunity in open_opportunities:
+        result.append(Classified(MatchKind.DIRECT_SALES, MatchTarget.OPPORTUNITY, opportunity))
+    if not open_opportunities and target.sales_owner_id:
+        result.append(Classified(MatchKind.DIRECT_SALES, MatchTarget.ACCOUNT, target))
+    if target.is_customer:
+        result.append(Classified(MatchKind.EXISTING_CUSTOMER, MatchTarget.ACCOUNT, target))
+    if target.is_strategic:
+        result.append(Classified(MatchKind.STRATEGIC_ACCOUNT, MatchTarget.ACCOUNT, target))
+    return result
+
+
+def _holds(other: Deal, deal: Deal, window_days: int) -> bool:
+    """The other registration came first, inside the protection window, so it holds."""
+    from datetime import timedelta
+
+    mine = deal.submitted_at or deal.created_at
+    theirs = other.submitted_at
+    return bool(theirs and theirs <= mine and theirs >= mine - timedelta(days=window_days))

@@ -1,0 +1,195 @@
+"""The screening pipeline: normalize → match → stop rules → summary → review tasks.
+
+`deal_screening_run` is what the worker calls. It claims the deal, runs each step once and
+records its status and timing, then hands the deal to review. Every step commits its results
+together with its "done" mark, so a worker that dies mid-step leaves nothing behind and the
+redelivered task (or the sweep) redoes just that step; unique constraints make a repeated
+write impossible anyway. The machine prepares; it never accepts or rejects.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from leads import matching, stop_rules
+from leads.choices import (
+    CONFLICT_KINDS,
+    DealStatus,
+    MatchTarget,
+    ScreeningStepName,
+    StepStatus,
+)
+from leads.models import Deal, DuplicateMatch, QualificationSummary, ScreeningStep, StopRuleHit
+from leads.services import deal_apply_normalization
+from partners.selectors import program_rules_get
+from reviews.choices import TaskKind
+from reviews.services import review_task_open
+
+logger = logging.getLogger(__name__)
+
+
+def deal_screening_run(*, deal_id: int) -> bool:
+    """Screen a submitted deal through every step; True when this call finished it."""
+    if not _claim(deal_id):
+        return False
+    deal = Deal.objects.select_related("partner", "partner__tier").get(pk=deal_id)
+    for name, step in STEPS:
+        _run_step(deal, name, step)
+    return _finish(deal_id)
+
+
+def _claim(deal_id: int) -> bool:
+    """submitted → screening (once); a deal already in screening is resumed."""
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = Deal.objects.filter(pk=deal_id, status=DealStatus.SUBMITTED).update(
+            status=DealStatus.SCREENING, screening_started_at=now, updated_at=now)
+        deal = Deal.objects.filter(pk=deal_id).first()
+        if deal is None or deal.status != DealStatus.SCREENING:
+            return False
+        if claimed:
+            audit_record(actor=None, action="deal.screening_start", target=deal,
+                         before={"status": DealStatus.SUBMITTED}, after={"status": DealStatus.SCREENING})
+    return True
+
+
+def _run_step(deal: Deal, name: str, step: Callable[[Deal], Callable[[], str]]) -> None:
+    """Run `step` unless it is done. The step computes outside any transaction (an LLM call
+    may take seconds) and returns a `persist` callable that writes its results; results
+    and the done mark commit together."""
+    record, created = ScreeningStep.objects.get_or_create(
+        deal=deal, name=name, defaults={"started_at": timezone.now()})
+    if record.status == StepStatus.DONE:
+        return
+    if not created:
+        ScreeningStep.objects.filter(pk=record.pk).update(
+            status=StepStatus.RUNNING, started_at=timezone.now(), attempts=record.attempts + 1)
+    started = time.monotonic()
+    try:
+        persist = step(deal)
+        with transaction.atomic():
+            detail = persist()
+            ScreeningStep.objects.filter(pk=record.pk).update(
+                status=StepStatus.DONE, finished_at=timezone.now(), detail=detail[:500],
+                duration_ms=int((time.monotonic() - started) * 1000))
+    except Exception as error:
+        ScreeningStep.objects.filter(pk=record.pk).update(
+            status=StepStatus.FAILED, finished_at=timezone.now(), detail=repr(error)[:500],
+            duration_ms=int((time.monotonic() - started) * 1000))
+        logger.exception("Screening step %s failed for deal %s", name, deal.pk)
+        raise
+
+
+def _step_normalize(deal: Deal) -> Callable[[], str]:
+    deal_apply_normalization(deal)
+
+    def persist() -> str:
+        Deal.objects.filter(pk=deal.pk).update(
+            norm_company=deal.norm_company, norm_domain=deal.norm_domain,
+            norm_email=deal.norm_email, norm_phone=deal.norm_phone, norm_country=deal.norm_country)
+        return f"domain={deal.norm_domain or '-'} company={deal.norm_company or '-'}"
+
+    return persist
+
+
+def _step_match(deal: Deal) -> Callable[[], str]:
+    window = program_rules_get().protection_window_days
+    rows = []
+    for match in matching.find_matches(deal):
+        for item in matching.classify(deal, match, protection_window_days=window):
+            rows.append(DuplicateMatch(
+                deal=deal, kind=item.kind, target_type=item.target_type,
+                target_deal=item.target if item.target_type == MatchTarget.DEAL else None,
+                target_account=item.target if item.target_type == MatchTarget.ACCOUNT else None,
+                target_opportunity=item.target if item.target_type == MatchTarget.OPPORTUNITY else None,
+                target_key=f"{item.target_type}:{item.target.pk}", score=match.score,
+                matched_fields=match.matched_fields, reasons=match.reasons,
+                holds_registration=item.holds_registration))
+
+    def persist() -> str:
+        DuplicateMatch.objects.bulk_create(rows, ignore_conflicts=True)
+        return f"{len(rows)} matches"
+
+    return persist
+
+
+def _step_stop_rules(deal: Deal) -> Callable[[], str]:
+    kinds = set(deal.matches.values_list("kind", flat=True))
+    hits = stop_rules.evaluate(deal=deal, match_kinds=kinds, rules=program_rules_get(),
+                               products=deal.products.count())
+
+    def persist() -> str:
+        StopRuleHit.objects.bulk_create(
+            [StopRuleHit(deal=deal, rule=rule, reason=reason) for rule, reason in hits.items()],
+            ignore_conflicts=True)
+        return ", ".join(hits) or "none"
+
+    return persist
+
+
+def _step_summary(deal: Deal) -> Callable[[], str]:
+    from leads.qualification import qualify
+
+    result = qualify(deal=deal, matches=list(deal.matches.all()), stop_hits=list(deal.stop_rule_hits.all()))
+
+    def persist() -> str:
+        QualificationSummary.objects.update_or_create(deal=deal, defaults={
+            "summary": result.summary, "fit_tier": result.fit_tier,
+            "recommendation": result.recommendation, "questions": result.questions,
+            "risks": result.risks, "evidence": result.evidence, "engine": result.engine,
+            "model": result.model, "prompt_version": result.prompt_version,
+            "fallback_reason": result.fallback_reason})
+        return f"{result.engine}: {result.recommendation}"
+
+    return persist
+
+
+def _step_tasks(deal: Deal) -> Callable[[], str]:
+    rules = program_rules_get()
+    conflict = deal.matches.filter(kind__in=CONFLICT_KINDS).exists()
+
+    def persist() -> str:
+        opened = [review_task_open(deal=deal, kind=TaskKind.ACCEPTANCE_REVIEW, rules=rules)]
+        if conflict:
+            opened.append(review_task_open(deal=deal, kind=TaskKind.ATTRIBUTION_CONFLICT, rules=rules))
+            if Deal.objects.filter(pk=deal.pk, routing_paused=False).update(routing_paused=True):
+                audit_record(actor=None, action="deal.routing_pause", target=deal,
+                             before={"routing_paused": False}, after={"routing_paused": True},
+                             reason="attribution conflict open")
+        return ", ".join(task.kind for task in opened)
+
+    return persist
+
+
+STEPS: list[tuple[str, Callable[[Deal], Callable[[], str]]]] = [
+    (ScreeningStepName.NORMALIZE, _step_normalize),
+    (ScreeningStepName.MATCH, _step_match),
+    (ScreeningStepName.STOP_RULES, _step_stop_rules),
+    (ScreeningStepName.SUMMARY, _step_summary),
+    (ScreeningStepName.TASKS, _step_tasks),
+]
+
+
+def _finish(deal_id: int) -> bool:
+    """screening → in_review, once, with a summary of what screening found."""
+    with transaction.atomic():
+        deal = Deal.objects.select_for_update().get(pk=deal_id)
+        if deal.status != DealStatus.SCREENING:
+            return False
+        deal.status = DealStatus.IN_REVIEW
+        deal.screening_finished_at = timezone.now()
+        deal.save(update_fields=["status", "screening_finished_at", "updated_at"])
+        summary = QualificationSummary.objects.filter(deal=deal).first()
+        audit_record(actor=None, action="deal.screening_finish", target=deal,
+                     before={"status": DealStatus.SCREENING},
+                     after={"status": DealStatus.IN_REVIEW,
+                            "matches": sorted(set(deal.matches.values_list("kind", flat=True))),
+                            "stop_rules": sorted(deal.stop_rule_hits.values_list("rule", flat=True)),
+                            "recommendation": summary.recommendation if summary else "",
+                            "screening_ms": int((deal.screening_finished_at
+                                                 - deal.screening_started_at).total_seconds() * 1000)})
+    return True
