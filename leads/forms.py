@@ -51,6 +51,7 @@ class DealForm(forms.ModelForm):
                 self.fields[name].label = f"{self.fields[name].label} ◆"
         self.helper = FormHelper()
         self.helper.form_tag = False
+        self.helper.disable_csrf = True
         self.helper.layout = Layout(
             Fieldset(_("End customer"), "company_name", "website",
                      Div(Div("country", css_class="col-md-4"), Div("industry", css_class="col-md-4"),

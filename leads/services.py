@@ -156,7 +156,7 @@ def deal_submit(*, partner: PartnerOrganization, actor, deal: Deal) -> Deal:
     Raises ValidationError naming each missing field, or InvalidTransition when the deal
     is no longer a draft (for example, submitted twice).
     """
-    from leads.tasks import deal_screening_run_task
+    from leads.tasks import deal_screening_queue
 
     _require_member(partner=partner, actor=actor)
     _require_can_register(partner)
@@ -180,7 +180,7 @@ def deal_submit(*, partner: PartnerOrganization, actor, deal: Deal) -> Deal:
             after={"status": DealStatus.SUBMITTED},
         )
         deal_id = deal.pk
-        transaction.on_commit(lambda: deal_screening_run_task.delay(deal_id))
+        transaction.on_commit(lambda: deal_screening_queue(deal_id))
     return deal
 
 

@@ -4,19 +4,34 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from leads.choices import DealStatus
-from leads.models import Deal
+from leads.choices import DealStatus, StepStatus
+from leads.models import Deal, ScreeningStep
 from leads.screening import deal_screening_run
 
 logger = logging.getLogger(__name__)
 
-# A deal still `submitted` this long after submit missed its task (broker down at submit);
-# one `screening` this long after its start lost its worker. The sweep queues both again.
-SUBMITTED_GRACE = timedelta(seconds=30)
-SCREENING_STALE = timedelta(minutes=5)
+# A step that failed this often is left for a person (it shows as failed on the staff page).
+MAX_STEP_ATTEMPTS = 5
+
+
+def deal_screening_queue(deal_id: int) -> bool:
+    """Send the screening task; with the broker down, log and leave it to the sweep.
+
+    Runs after the submit's transaction committed, so a failure here loses nothing: the
+    deal stays `submitted` and `deal_screening_sweep_task` queues it when the broker is back.
+    """
+    try:
+        deal_screening_run_task.delay(deal_id)
+    except Exception:  # kombu/redis raise several unrelated types for "broker unreachable"
+        logger.warning("Could not queue screening of deal %s; the sweep will retry", deal_id,
+                       exc_info=True)
+        return False
+    return True
 
 
 @shared_task(
@@ -38,13 +53,17 @@ def deal_screening_run_task(self, deal_id: int) -> bool:
 def deal_screening_sweep_task() -> int:
     """Queue screening again for deals whose task was lost. Returns how many were queued."""
     now = timezone.now()
+    submitted_before = now - timedelta(seconds=settings.SCREENING_SWEEP_SUBMITTED_SECONDS)
+    stale_before = now - timedelta(seconds=settings.SCREENING_SWEEP_STALE_SECONDS)
     stuck = list(
-        Deal.objects.filter(status=DealStatus.SUBMITTED, submitted_at__lt=now - SUBMITTED_GRACE)
+        Deal.objects.filter(status=DealStatus.SUBMITTED, submitted_at__lt=submitted_before)
         .values_list("pk", flat=True)[:500]
     ) + list(
-        Deal.objects.filter(
-            status=DealStatus.SCREENING, screening_started_at__lt=now - SCREENING_STALE
-        ).values_list("pk", flat=True)[:500]
+        Deal.objects.filter(status=DealStatus.SCREENING, screening_started_at__lt=stale_before)
+        .exclude(Exists(ScreeningStep.objects.filter(deal=OuterRef("pk"), started_at__gte=stale_before)))
+        .exclude(Exists(ScreeningStep.objects.filter(
+            deal=OuterRef("pk"), status=StepStatus.FAILED, attempts__gte=MAX_STEP_ATTEMPTS)))
+        .values_list("pk", flat=True)[:500]
     )
     for deal_id in stuck:
         deal_screening_run_task.delay(deal_id)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from leads import selectors, services
+from leads.choices import WITHDRAWABLE_STATUSES
 from leads.filters import DealFilter
 from leads.forms import AnswerForm, DealForm, WithdrawForm
 from leads.models import Deal
@@ -109,6 +110,7 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "questions": list(deal.questions.all()),
         "missing": services.deal_missing_for_submit(deal) if deal.is_editable else {},
         "withdraw_form": WithdrawForm(),
+        "can_withdraw": deal.status in WITHDRAWABLE_STATUSES,
         "answer_form": AnswerForm(),
     }
     return render_page_or_partial(request, "leads/deal_detail.html", "leads/partials/deal_status.html", context)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reviews import views
+from reviews import imports, views
 
 app_name = "reviews"
 
@@ -8,4 +8,7 @@ urlpatterns = [
     path("", views.deal_list, name="deal-list"),
     path("deals/<int:pk>/", views.deal_detail, name="deal-detail"),
     path("deals/<int:pk>/ask/", views.question_ask, name="question-ask"),
+    path("imports/", imports.crm_import_list, name="crm-import-list"),
+    path("imports/<int:pk>/", imports.crm_import_detail, name="crm-import-detail"),
+    path("imports/<int:pk>/errors.csv", imports.crm_import_errors, name="crm-import-errors"),
 ]

@@ -15,9 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.selectors import audit_trail_for
 from leads import selectors as lead_selectors
+from leads.choices import DealStatus
 from leads.filters import DealFilter
 from leads.services import deal_question_ask
 from partners.choices import StaffRole
+from partners.selectors import user_staff_roles
 from partnerportal.decorators import staff_required
 from partnerportal.exceptions import ApplicationError
 from reviews.forms import QuestionForm
@@ -45,6 +47,8 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "deal": deal,
         "audit_trail": audit_trail_for(target=deal),
         "question_form": QuestionForm(),
+        "can_ask": deal.status in {DealStatus.IN_REVIEW, DealStatus.NEEDS_INFO}
+        and bool(user_staff_roles(user=request.user) & REVIEWER_ROLES),
     }
     return render(request, "reviews/deal_detail.html", context)
 

@@ -37,50 +37,69 @@ def require_postgres_and_redis(django_db_setup, django_db_blocker):
         skip_or_fail("this test needs Redis (set REDIS_URL)")
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(require_postgres_and_redis, django_db_blocker, tmp_path_factory):
+def start_worker(*, queue: str, log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start a real `celery worker` process on the test database; wait until it is ready."""
+    full_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "partnerportal.settings.test",
+        "DATABASE_URL": _database_url(),
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        **(env or {}),
+    }
+    log = open(log_path, "a")  # noqa: SIM115 - the process owns it until it exits
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "partnerportal", "worker", "--pool=solo",
+         "--concurrency=1", "--without-gossip", "--without-mingle", "--without-heartbeat",
+         "-Q", queue, "--loglevel=INFO", "-n", f"{queue}-{uuid.uuid4().hex[:4]}@%h"],
+        cwd=BASE_DIR, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    log.close()
+    process.log_path = log_path
+    start = log_path.read_text().count("ready.")
+    deadline = time.monotonic() + 60
+    while log_path.read_text().count("ready.") <= start:
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"Celery worker did not start:\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.2)
+    return process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture
+def worker_queue(require_postgres_and_redis):
+    """A queue name of this test's own; the test process sends its tasks there, for real."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.task_default_queue = queue
+    try:
+        yield queue
+    finally:
+        celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
+
+
+@pytest.fixture
+def celery_worker_process(worker_queue, django_db_blocker, tmp_path):
     """A real `celery worker` process on Redis, reading the test database.
 
     It listens on a queue of its own, so stale messages from other runs cannot reach it,
     and the test process sends to that queue through the real broker (not eagerly).
     """
-    queue = f"test-{uuid.uuid4().hex[:8]}"
     with django_db_blocker.unblock():
-        database_url = _database_url()
-    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "partnerportal.settings.test",
-        "DATABASE_URL": database_url,
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-    }
-    log = open(log_path, "w")  # noqa: SIM115 - closed in the teardown below
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "partnerportal", "worker", "--pool=solo",
-         "--concurrency=1", "--without-gossip", "--without-mingle", "-Q", queue,
-         "--loglevel=INFO", "-n", f"{queue}@%h"],
-        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while "ready." not in log_path.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"Celery worker did not start:\n{log_path.read_text()[-3000:]}")
-        time.sleep(0.2)
-    previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.task_default_queue = queue
-    process.log_path = log_path
+        process = start_worker(queue=worker_queue, log_path=tmp_path / "worker.log")
     try:
         yield process
     finally:
-        celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+        stop_worker(process)
         with django_db_blocker.unblock():
             _wait_for_other_sessions_to_close()
 

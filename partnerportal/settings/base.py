@@ -228,7 +228,17 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A task a dead worker held comes back after this long; it must exceed the longest
+    # retry countdown. The screening sweep rescues stuck deals sooner.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
+        "socket_connect_timeout": 2,
+    }
+# With the broker down, give up publishing fast: the deal is saved and the sweep queues it.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5,
+}
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True
@@ -241,8 +251,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# Deals still `submitted` this long after submit, or `screening` this long after the step
+# started, are queued again by the beat sweep (broker down at submit, worker killed).
+SCREENING_SWEEP_SUBMITTED_SECONDS = env.int("SCREENING_SWEEP_SUBMITTED_SECONDS", default=30)
+SCREENING_SWEEP_STALE_SECONDS = env.int("SCREENING_SWEEP_STALE_SECONDS", default=300)
+
 ANTHROPIC_API_KEY = env_secret("ANTHROPIC_API_KEY", default="")
-ANTHROPIC_MODEL = env.str("ANTHROPIC_MODEL", default="claude-sonnet-4-5")
+ANTHROPIC_MODEL = env.str("ANTHROPIC_MODEL", default="claude-sonnet-5-5")
+ANTHROPIC_TIMEOUT_SECONDS = env.float("ANTHROPIC_TIMEOUT_SECONDS", default=20.0)
+ANTHROPIC_MAX_RETRIES = env.int("ANTHROPIC_MAX_RETRIES", default=1)
 USE_ANTHROPIC = env_bool("USE_ANTHROPIC", bool(ANTHROPIC_API_KEY))
 
 LOGGING = {

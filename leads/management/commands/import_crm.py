@@ -1,0 +1,67 @@
+"""Import the vendor's CRM accounts and/or opportunities from CSV files, synchronously.
+
+    python manage.py import_crm --accounts accounts.csv --opportunities opportunities.csv
+
+Runs through the same service as the staff upload page (each file becomes a CrmImport
+that staff can see), but here, without a worker. Accounts go first, so opportunities in
+the same call can reference them. Prints each file's counts and every bad row as
+"line N: reason". Exits non-zero only when a file cannot be read at all; bad rows are
+reported and the good rows still land.
+"""
+
+from pathlib import Path
+
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from leads.choices import ImportKind, ImportStatus
+from leads.crm_import import (
+    CrmFileError,
+    RowError,
+    crm_import_create,
+    crm_import_get,
+    crm_import_run,
+)
+
+
+class Command(BaseCommand):
+    help = "Import CRM accounts and/or opportunities from CSV files (upsert by external_id)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--accounts", metavar="FILE", type=Path,
+                            help="CSV of accounts (imported first)")
+        parser.add_argument("--opportunities", metavar="FILE", type=Path,
+                            help="CSV of opportunities")
+
+    def handle(self, *args, **options) -> None:
+        files = [(kind, options[kind]) for kind in ImportKind.values if options[kind]]
+        if not files:
+            raise CommandError("Give --accounts FILE, --opportunities FILE, or both.")
+        for kind, path in files:
+            self._import(kind, path)
+
+    def _import(self, kind: str, path: Path) -> None:
+        try:
+            with path.open("rb") as handle:
+                crm_import = crm_import_create(
+                    actor=None, kind=kind, uploaded_file=File(handle, name=path.name),
+                    run_in_worker=False,
+                )
+        except OSError as error:
+            raise CommandError(f"{path}: cannot read the file: {error.strerror or error}")
+        except CrmFileError as error:
+            raise CommandError(f"{path}: {error.message}")
+
+        def report(error: RowError) -> None:
+            self.stdout.write(f"line {error.line}: {error.reason}")
+
+        self.stdout.write(f"{kind} from {path} (import #{crm_import.pk}):")
+        crm_import_run(import_id=crm_import.pk, on_row_error=report)
+        crm_import = crm_import_get(pk=crm_import.pk)
+        if crm_import.status != ImportStatus.DONE:
+            raise CommandError(f"{path}: {crm_import.failure or crm_import.status}")
+        bad = crm_import.bad_count
+        summary = (f"{kind}: {crm_import.total_rows} rows, {crm_import.created_count} created, "
+                   f"{crm_import.updated_count} updated, {crm_import.unchanged_count} unchanged, "
+                   f"{bad} bad")
+        self.stdout.write(self.style.WARNING(summary) if bad else self.style.SUCCESS(summary))

@@ -1,0 +1,124 @@
+"""Staff pages for CRM imports: upload a CSV, watch a worker import it, read its bad rows.
+
+Any staff user who signed in with a second factor may look; partner owners and program
+admins may upload. The detail page's progress fragment polls itself (htmx) until the
+import is done or failed.
+"""
+
+import csv
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from leads.choices import ImportKind, ImportStatus
+from leads.crm_import import (
+    COLUMNS,
+    crm_import_create,
+    crm_import_get,
+    crm_import_list as crm_import_recent,
+    max_file_bytes,
+)
+from leads.models import CrmImport
+from partners.choices import StaffRole
+from partners.selectors import user_staff_roles
+from partnerportal.decorators import staff_required
+from partnerportal.exceptions import ApplicationError
+from partnerportal.htmx import render_page_or_partial
+
+UPLOAD_ROLES = {StaffRole.PROGRAM_ADMIN, StaffRole.PARTNER_OWNER}
+RECENT = 50
+ERRORS_SHOWN = 500
+
+
+class CrmImportForm(forms.Form):
+    """What the file holds, and the file. The service checks size and content."""
+
+    kind = forms.ChoiceField(label=gettext_lazy("The file holds"), choices=ImportKind.choices)
+    file = forms.FileField(
+        label=gettext_lazy("CSV file"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,text/csv,text/plain"}),
+    )
+
+
+def _list_context(request: HttpRequest, form: CrmImportForm | None) -> dict:
+    can_upload = bool(user_staff_roles(user=request.user) & UPLOAD_ROLES)
+    return {
+        "imports": crm_import_recent()[:RECENT],
+        "form": (form or CrmImportForm()) if can_upload else None,
+        "account_columns": COLUMNS[ImportKind.ACCOUNTS],
+        "opportunity_columns": COLUMNS[ImportKind.OPPORTUNITIES],
+        "max_mb": max_file_bytes() // (1024 * 1024),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def crm_import_list(request: HttpRequest) -> HttpResponse:
+    """Recent imports and, for uploaders, the upload form (POST starts an import)."""
+    if request.method == "POST":
+        return _crm_import_upload(request)
+    return render(request, "reviews/crm_import_list.html", _list_context(request, None))
+
+
+@staff_required(roles=UPLOAD_ROLES)
+def _crm_import_upload(request: HttpRequest) -> HttpResponse:
+    form = CrmImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            crm_import = crm_import_create(
+                actor=request.user, kind=form.cleaned_data["kind"],
+                uploaded_file=form.cleaned_data["file"],
+            )
+        except ApplicationError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            return redirect("reviews:crm-import-detail", pk=crm_import.pk)
+    return render(request, "reviews/crm_import_list.html", _list_context(request, form))
+
+
+def _get_or_404(pk: int) -> CrmImport:
+    try:
+        return crm_import_get(pk=pk)
+    except CrmImport.DoesNotExist as error:
+        raise Http404 from error
+
+
+@require_GET
+@staff_required
+def crm_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One import's progress, counts and bad rows; htmx gets the progress fragment."""
+    crm_import = _get_or_404(pk)
+    context = {
+        "crm_import": crm_import,
+        "in_progress": crm_import.status in (ImportStatus.QUEUED, ImportStatus.RUNNING),
+        "error_rows": crm_import.error_rows[:ERRORS_SHOWN],
+        "errors_hidden": max(len(crm_import.error_rows) - ERRORS_SHOWN, 0),
+        "errors_not_kept": max(crm_import.bad_count - len(crm_import.error_rows), 0),
+    }
+    return render_page_or_partial(request, "reviews/crm_import_detail.html",
+                                  "reviews/partials/crm_import_progress.html", context)
+
+
+def _cell(value: object) -> str:
+    # A leading = + - @ would run as a formula when the CSV is opened in a spreadsheet.
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@require_GET
+@staff_required
+def crm_import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    """The import's bad rows as CSV (line, external_id, reason)."""
+    crm_import = _get_or_404(pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="crm-import-{crm_import.pk}-errors.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["line", "external_id", "reason"])
+    for row in crm_import.error_rows:
+        writer.writerow([row.get("line"), _cell(row.get("external_id", "")),
+                         _cell(row.get("reason", ""))])
+    return response

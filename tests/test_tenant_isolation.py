@@ -1,0 +1,491 @@
+"""The tenant sweep: every URL of the project, asked for partner B's objects by partner A.
+
+The sweep walks the whole URL tree (pages, the DRF router with its format-suffix variants,
+staff pages and the admin), fills each path parameter with an id that belongs to partner B
+and asks as partner A's admin, with GET and POST, by session and (for the API) by token.
+
+* Partner-facing routes answer 404, exactly as for an id that does not exist, and change
+  nothing: no deal, question, invitation or audit row moves.
+* Staff routes (`reviews:*`) and the admin answer 403 or send the partner to sign in.
+* A parameterised route the sweep cannot fill fails `test_the_sweep_knows_how_to_fill_...`:
+  whoever adds one must say here what it serves and whose id goes in it.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.utils.html import escape
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from rest_framework.authtoken.models import Token
+
+from audit.models import AuditEvent
+from leads.choices import DealStatus, ImportKind
+from leads.models import CrmImport, Deal, DealQuestion
+from leads.tests.factories import DealFactory, DealQuestionFactory
+from partners.models import Invitation, Membership
+
+pytestmark = pytest.mark.django_db
+
+
+# --- The URL tree ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    """One leaf URL pattern, with its full name and the parameters its path captures."""
+
+    name: str | None  # "leads:deal-detail"; the API router's routes have no namespace
+    route: str  # as ResolverMatch.route spells it
+    params: tuple[str, ...]
+    namespaces: tuple[str, ...]
+    module: str  # the module of the view function
+
+    @property
+    def key(self) -> str:
+        return self.name or self.route
+
+    @property
+    def test_id(self) -> str:
+        return f"{self.key}[{','.join(self.params)}]" if self.params else self.key
+
+
+def _walk(resolver: URLResolver, prefix: str = "", namespaces: tuple[str, ...] = (),
+          params: tuple[str, ...] = ()) -> Iterator[Route]:
+    for pattern in resolver.url_patterns:
+        route = URLResolver._join_route(prefix, str(pattern.pattern))
+        captured = params + tuple(pattern.pattern.regex.groupindex)
+        if isinstance(pattern, URLResolver):
+            inner = namespaces + ((pattern.namespace,) if pattern.namespace else ())
+            yield from _walk(pattern, route, inner, captured)
+        else:
+            assert isinstance(pattern, URLPattern)
+            name = ":".join(namespaces + (pattern.name,)) if pattern.name else None
+            yield Route(name, route, captured, namespaces, pattern.callback.__module__)
+
+
+ALL_ROUTES = list(_walk(get_resolver()))
+
+
+def _is_allauth(route: Route) -> bool:
+    return route.module.startswith("allauth.")
+
+
+def _is_admin(route: Route) -> bool:
+    return route.namespaces[:1] == ("admin",)
+
+
+# Parameterised patterns the tenant mapping leaves out on purpose, and why.
+EXCLUDED = {
+    "allauth": (
+        _is_allauth,
+        "allauth's account and MFA flows: their parameters are one-time keys from e-mails "
+        "(confirm-email, password reset), not ids of partner data, and allauth tests them.",
+    ),
+    "admin": (
+        _is_admin,
+        "Django admin is staff-only as a whole; test_the_admin_never_serves_a_partner "
+        "asks every named admin pattern and expects 403 or sign-in.",
+    ),
+}
+
+
+def _excluded_because(route: Route) -> str | None:
+    for _key, (matches, reason) in EXCLUDED.items():
+        if matches(route):
+            return reason
+    return None
+
+
+# --- How to fill each parameterised route -----------------------------------------------
+
+
+@dataclass
+class World:
+    """Partner B's objects whose ids partner A tries, plus partner A's own deal."""
+
+    deal_b: Deal
+    question_b: DealQuestion
+    invitation_b: Invitation
+    deal_a: Deal
+    crm_import: CrmImport  # vendor data, no partner: only staff may see it
+
+
+TENANT = "tenant"  # partner-facing and scoped: another partner's id answers 404
+STAFF = "staff"  # vendor staff only: a partner gets 403 or is sent to sign in
+PUBLIC_TOKEN = "public-token"  # public by design; an unknown token answers 404
+LISTING = "listing"  # no object id (only a format suffix): must not show B's data
+STAFF_API = "staff-api"  # vendor staff API: anyone else gets 404, even for their own deal
+
+FORMAT = lambda world: "json"  # noqa: E731
+DEAL_B = lambda world: world.deal_b.pk  # noqa: E731
+
+
+@dataclass(frozen=True)
+class Fill:
+    kind: str
+    params: dict[str, Callable[[World], object]]
+    methods: frozenset[str]  # the HTTP methods the view serves (others answer 405)
+    api: bool = False
+
+
+GET, POST = frozenset({"GET"}), frozenset({"POST"})
+GET_POST = GET | POST
+
+SWEEP: dict[str, Fill] = {
+    "leads:deal-detail": Fill(TENANT, {"pk": DEAL_B}, GET),
+    "leads:deal-edit": Fill(TENANT, {"pk": DEAL_B}, GET_POST),
+    "leads:deal-submit": Fill(TENANT, {"pk": DEAL_B}, POST),
+    "leads:deal-withdraw": Fill(TENANT, {"pk": DEAL_B}, POST),
+    "leads:question-answer": Fill(TENANT, {"pk": lambda world: world.question_b.pk}, POST),
+    "partners:invitation-revoke": Fill(TENANT, {"pk": lambda world: world.invitation_b.pk}, POST),
+    "partners:invitation-accept": Fill(
+        PUBLIC_TOKEN, {"token": lambda world: secrets.token_urlsafe(32)}, GET_POST
+    ),
+    "reviews:deal-detail": Fill(STAFF, {"pk": DEAL_B}, GET),
+    "reviews:question-ask": Fill(STAFF, {"pk": DEAL_B}, POST),
+    "reviews:crm-import-detail": Fill(STAFF, {"pk": lambda world: world.crm_import.pk}, GET),
+    "reviews:crm-import-errors": Fill(STAFF, {"pk": lambda world: world.crm_import.pk}, GET),
+    "deal-screening": Fill(STAFF_API, {"pk": DEAL_B}, GET, api=True),
+    # The DRF router (api/v1/). `format` fills format-suffix variants (".json") if the
+    # router has them; "deal-list" and "api-root" are parameterised only through them.
+    "deal-list": Fill(LISTING, {"format": FORMAT}, GET_POST, api=True),
+    "deal-detail": Fill(TENANT, {"pk": DEAL_B, "format": FORMAT}, GET, api=True),
+    "deal-submit": Fill(TENANT, {"pk": DEAL_B, "format": FORMAT}, POST, api=True),
+    "deal-withdraw": Fill(TENANT, {"pk": DEAL_B, "format": FORMAT}, POST, api=True),
+    "api-root": Fill(LISTING, {"format": FORMAT}, GET, api=True),
+}
+
+PARAMETERISED = [r for r in ALL_ROUTES if r.params and _excluded_because(r) is None]
+
+
+def test_the_sweep_knows_how_to_fill_every_parameterised_route():
+    """A new parameterised URL must be added to SWEEP (or to EXCLUDED, with a reason)."""
+    unknown = [
+        r.route for r in PARAMETERISED
+        if r.key not in SWEEP or not set(r.params) <= set(SWEEP[r.key].params)
+    ]
+    assert unknown == [], f"Add these routes to SWEEP in {__file__}: {unknown}"
+
+
+def test_the_sweep_mapping_names_only_routes_that_exist():
+    stale = set(SWEEP) - {r.key for r in ALL_ROUTES}
+    assert stale == set()
+
+
+def test_the_sweep_covers_the_api_object_routes():
+    api = {r.name for r in PARAMETERISED if r.route.startswith("api/v1/") and "pk" in r.params}
+    assert {"deal-detail", "deal-submit", "deal-withdraw"} <= api
+
+
+def test_the_exclusions_only_leave_out_allauth_and_the_admin():
+    excluded = [r for r in ALL_ROUTES if r.params and _excluded_because(r) is not None]
+    assert excluded, "expected allauth and admin patterns to be found by the walk"
+    assert all(
+        (r.name or "admin:").split(":")[0] == "admin" or r.name.startswith(("account_", "mfa_"))
+        for r in excluded
+    ), [r.route for r in excluded]
+
+
+# --- Fixtures ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(partner_a, admin_a, partner_b, admin_b) -> World:
+    deal_b = DealFactory(partner=partner_b, created_by=admin_b, company_name="Bravo Secret Customer AG")
+    question_b = DealQuestionFactory(
+        deal=DealFactory(partner=partner_b, created_by=admin_b, status=DealStatus.NEEDS_INFO,
+                         company_name="Bravo Question Customer AG")
+    )
+    invitation_b = Invitation.objects.create(partner=partner_b, email="new@bravo.test", invited_by=admin_b)
+    deal_a = DealFactory(partner=partner_a, created_by=admin_a, company_name="Alpha Own Customer SA")
+    crm_import = CrmImport.objects.create(kind=ImportKind.ACCOUNTS, file="crm_imports/accounts.csv")
+    return World(deal_b=deal_b, question_b=question_b, invitation_b=invitation_b, deal_a=deal_a,
+                 crm_import=crm_import)
+
+
+@pytest.fixture
+def token_client_a(admin_a) -> Client:
+    token = Token.objects.create(user=admin_a)
+    return Client(headers={"authorization": f"Token {token.key}"})
+
+
+def _state() -> dict:
+    """Everything a cross-tenant request could change."""
+    return {
+        "deals": list(Deal.objects.order_by("pk").values_list(
+            "pk", "partner_id", "status", "company_name", "updated_at", "submitted_at",
+            "withdrawn_at", "raw_input",
+        )),
+        "questions": list(DealQuestion.objects.order_by("pk").values_list(
+            "pk", "question", "answer", "answered_at", "answered_by_id",
+        )),
+        "invitations": list(Invitation.objects.order_by("pk").values_list(
+            "pk", "accepted_at", "revoked_at",
+        )),
+        "memberships": list(Membership.objects.order_by("pk").values_list("pk", "partner_id", "role")),
+        "audit_events": AuditEvent.objects.count(),
+    }
+
+
+# Everything any view might accept, all valid: if a lookup were not scoped, it would act.
+HOSTILE_FORM = {
+    "company_name": "Hijacked Inc", "website": "hijacked.example", "country": "DE",
+    "contact_name": "Mallory", "contact_email": "mallory@hijacked.example",
+    "need": "Take over the deal.", "urgency": "high", "timeline": "now", "currency": "USD",
+    "introduction_path": "outbound", "customer_consent": "on",
+    "answer": "Hijacked answer", "reason": "Hijacked withdrawal", "question": "Hijacked?",
+    "submit": "1",
+}
+HOSTILE_JSON = {**HOSTILE_FORM, "customer_consent": True, "submit": True}
+
+
+def _url(route: Route, world: World) -> str:
+    fill = SWEEP[route.key]
+    kwargs = {name: fill.params[name](world) for name in route.params}
+    url = reverse(route.name, kwargs=kwargs)
+    assert resolve(urlsplit(url).path).route == route.route, "reverse() picked another pattern"
+    return url
+
+
+def _request(client: Client, method: str, url: str, *, api: bool):
+    if method == "GET":
+        return client.get(url)
+    if api:
+        return client.post(url, data=json.dumps(HOSTILE_JSON), content_type="application/json")
+    return client.post(url, data=HOSTILE_FORM)
+
+
+def _is_sign_in_redirect(response) -> bool:
+    if response.status_code not in (301, 302, 303, 307, 308):
+        return False
+    target = urlsplit(response["Location"]).path
+    return target in {reverse("account_login"), reverse("admin:login"),
+                      reverse("mfa_reauthenticate"), reverse("account_reauthenticate")}
+
+
+# --- The sweep: partner routes ------------------------------------------------------------
+
+
+def _cases(kinds: set[str]) -> list:
+    cases = []
+    for route in PARAMETERISED:
+        fill = SWEEP.get(route.key)
+        if fill is None or fill.kind not in kinds:
+            continue
+        auths = ["session", "token"] if fill.api else ["session"]
+        for method in ("GET", "POST"):
+            for auth in auths:
+                cases.append(pytest.param(route, method, auth, id=f"{route.test_id}-{method}-{auth}"))
+    return cases
+
+
+@pytest.mark.parametrize(("route", "method", "auth"), _cases({TENANT}))
+def test_partner_a_gets_404_for_partner_b_ids_and_nothing_changes(
+    route, method, auth, world, client_a, token_client_a
+):
+    client = client_a if auth == "session" else token_client_a
+    url = _url(route, world)
+    before = _state()
+
+    response = _request(client, method, url, api=SWEEP[route.key].api)
+
+    # A method the view does not serve may be refused before or after the lookup.
+    expected = {404} if method in SWEEP[route.key].methods else {404, 405}
+    assert response.status_code in expected
+    assert _state() == before
+    assert world.deal_b.company_name.encode() not in response.content
+    assert world.question_b.deal.company_name.encode() not in response.content
+
+
+@pytest.mark.parametrize(("route", "method", "auth"), _cases({TENANT}))
+def test_partner_b_ids_answer_exactly_like_ids_that_do_not_exist(
+    route, method, auth, world, client_a, token_client_a
+):
+    client = client_a if auth == "session" else token_client_a
+    missing_url = reverse(route.name, kwargs={
+        name: (987654321 if name == "pk" else SWEEP[route.key].params[name](world))
+        for name in route.params
+    })
+    api = SWEEP[route.key].api
+
+    for_b = _request(client, method, _url(route, world), api=api)
+    for_missing = _request(client, method, missing_url, api=api)
+
+    assert for_b.status_code == for_missing.status_code
+    assert for_b["Content-Type"] == for_missing["Content-Type"]
+    if api:
+        assert for_b.json() == for_missing.json()
+
+
+def test_the_tenant_sweep_reaches_partner_a_own_objects(world, client_a):
+    """Control: the same routes with partner A's own id do answer, so the 404s mean something."""
+    response = client_a.get(reverse("leads:deal-detail", args=[world.deal_a.pk]))
+    assert response.status_code == 200
+    api = client_a.get(reverse("deal-detail", kwargs={"pk": world.deal_a.pk}))
+    assert api.status_code == 200
+    assert api.json()["company_name"] == world.deal_a.company_name
+
+
+@pytest.mark.parametrize(("route", "method", "auth"), _cases({STAFF_API}))
+@pytest.mark.parametrize("whose", ["deal_b", "deal_a"])
+def test_the_staff_api_answers_404_to_a_partner_even_for_its_own_deal(
+    route, method, auth, whose, world, client_a, token_client_a
+):
+    client = client_a if auth == "session" else token_client_a
+    deal = getattr(world, whose)
+    before = _state()
+
+    response = _request(client, method, reverse(route.name, kwargs={"pk": deal.pk}), api=True)
+
+    assert response.status_code == 404
+    assert deal.company_name.encode() not in response.content
+    assert _state() == before
+
+
+@pytest.mark.parametrize(("route", "method", "auth"), _cases({PUBLIC_TOKEN}))
+def test_an_unknown_invitation_token_answers_404_and_changes_nothing(
+    route, method, auth, world, client_a
+):
+    before = _state()
+
+    response = _request(client_a, method, _url(route, world), api=False)
+
+    assert response.status_code == 404
+    assert _state() == before
+
+
+@pytest.mark.parametrize(("route", "method", "auth"), _cases({LISTING}))
+def test_format_suffix_listings_never_show_partner_b_data(
+    route, method, auth, world, client_a, token_client_a
+):
+    client = client_a if auth == "session" else token_client_a
+    before = _state()
+
+    response = client.get(_url(route, world))
+
+    assert response.status_code == 200
+    assert world.deal_b.company_name.encode() not in response.content
+    assert world.deal_b.reference.encode() not in response.content
+    assert _state() == before
+
+
+# --- Staff routes and the admin -----------------------------------------------------------
+
+STAFF_ROUTES = [r for r in ALL_ROUTES if r.namespaces[:1] == ("reviews",) or r.route.startswith("staff/")]
+
+
+def test_every_route_under_staff_belongs_to_the_reviews_app():
+    assert STAFF_ROUTES, "the walk found no staff routes"
+    assert all(r.name and r.name.startswith("reviews:") for r in STAFF_ROUTES)
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("route", STAFF_ROUTES, ids=lambda r: r.test_id)
+def test_staff_routes_refuse_a_partner(route, method, world, client_a, staff_client):
+    fill = SWEEP.get(route.key)
+    if route.params and fill is None:
+        pytest.fail(f"{route.key} is not in SWEEP")
+    url = reverse(route.name, kwargs={name: fill.params[name](world) for name in route.params})
+    before = _state()
+
+    response = _request(client_a, method, url, api=False)
+
+    if response.status_code == 405:
+        # Only acceptable when the route serves nobody this method, staff included.
+        assert _request(staff_client, method, url, api=False).status_code == 405
+    else:
+        assert response.status_code == 403 or _is_sign_in_redirect(response), response.status_code
+    assert _state() == before
+
+
+ADMIN_ROUTES = [r for r in ALL_ROUTES if _is_admin(r) and r.name]
+
+
+def _admin_kwargs(route: Route, world: World) -> dict:
+    values = {
+        "app_label": "leads",
+        "content_type_id": ContentType.objects.get_for_model(Deal).pk,
+        "id": world.deal_b.created_by_id,
+    }
+    return {name: values.get(name, world.deal_b.pk) for name in route.params}
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("route", ADMIN_ROUTES, ids=lambda r: r.test_id)
+def test_the_admin_never_serves_a_partner(route, method, world, client_a):
+    url = reverse(route.name, kwargs=_admin_kwargs(route, world))
+    before = _state()
+
+    response = _request(client_a, method, url, api=False)
+    # The admin sends a signed-out visitor from its logout page to its index first.
+    hops = 0
+    while (response.status_code == 302 and not _is_sign_in_redirect(response)
+           and urlsplit(response["Location"]).path.startswith("/admin/") and hops < 3):
+        response = client_a.get(response["Location"])
+        hops += 1
+
+    assert response.status_code == 403 or _is_sign_in_redirect(response), response.status_code
+    assert _state() == before
+
+
+def test_the_admin_login_page_refuses_a_signed_in_partner(client_a):
+    response = client_a.get(reverse("admin:login"))
+    assert response.status_code == 403
+
+
+# --- Lists and search ---------------------------------------------------------------------
+
+
+@dataclass
+class Listing:
+    url: str
+    api: bool = field(default=False)
+
+
+LISTINGS = {
+    "page": Listing("leads:deal-list"),
+    "api": Listing("deal-list", api=True),
+}
+
+
+@pytest.mark.parametrize("listing", LISTINGS.values(), ids=LISTINGS.keys())
+@pytest.mark.parametrize("auth", ["session", "token"])
+@pytest.mark.parametrize("query", ["", "company", "reference", "domain"])
+def test_partner_a_lists_never_contain_partner_b_deals(
+    listing, auth, query, world, client_a, token_client_a
+):
+    if auth == "token" and not listing.api:
+        pytest.skip("pages use session sign-in only")
+    client = client_a if auth == "session" else token_client_a
+    search = {
+        "": "",
+        "company": world.deal_b.company_name,
+        "reference": world.deal_b.reference,
+        "domain": world.deal_b.norm_domain,
+    }[query]
+
+    response = client.get(reverse(listing.url), {"q": search} if search else {})
+
+    assert response.status_code == 200
+    # The page echoes the search term in its search box; that is A's own input, not B's data.
+    content = response.content.decode().replace(f'value="{escape(search)}"', "")
+    assert world.deal_b.company_name not in content
+    assert world.deal_b.reference not in content
+    assert world.deal_b.contact_email not in content
+
+
+@pytest.mark.parametrize("listing", LISTINGS.values(), ids=LISTINGS.keys())
+def test_partner_a_search_finds_its_own_deal(listing, world, client_a):
+    """Control for the list test above: search works and the list shows company names."""
+    response = client_a.get(reverse(listing.url), {"q": world.deal_a.company_name})
+
+    assert response.status_code == 200
+    assert world.deal_a.company_name.encode() in response.content
