@@ -3,13 +3,14 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent
-from leads.models import Deal, DealQuestion
+from leads.models import Deal, DealQuestion, DuplicateMatch
 from partners.models import PartnerOrganization
+from reviews.models import ReviewTask
 
 
 def deal_list(*, partner: PartnerOrganization) -> QuerySet[Deal]:
@@ -103,9 +104,15 @@ def staff_deal_list() -> QuerySet[Deal]:
 
 
 def staff_deal_get(*, pk: int) -> Deal:
+    """One deal with its screening results, tasks and questions loaded (staff only)."""
     deal = (
-        Deal.objects.select_related("partner", "partner__tier", "created_by")
-        .prefetch_related("products", "questions")
+        Deal.objects.select_related("partner", "partner__tier", "created_by", "summary")
+        .prefetch_related(
+            "products", "questions", "stop_rule_hits", "screening_steps",
+            Prefetch("matches", queryset=DuplicateMatch.objects.select_related(
+                "target_deal__partner", "target_account", "target_opportunity")),
+            Prefetch("review_tasks", queryset=ReviewTask.objects.select_related("assignee")),
+        )
         .filter(pk=pk)
         .first()
     )

@@ -46,6 +46,7 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "deal": deal,
         "audit_trail": audit_trail_for(target=deal),
+        "summary": getattr(deal, "summary", None),
         "question_form": QuestionForm(),
         "can_ask": deal.status in {DealStatus.IN_REVIEW, DealStatus.NEEDS_INFO}
         and bool(user_staff_roles(user=request.user) & REVIEWER_ROLES),

@@ -1,0 +1,31 @@
+"""The staff deal page shows what screening found, side by side, and the audit trail."""
+
+import pytest
+from django.utils import timezone
+
+from leads.choices import DealStatus
+from leads.screening import deal_screening_run
+from leads.tests.factories import DealFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_reviewer_sees_the_conflict_its_reasons_the_summary_and_the_trail(
+    staff_client, partner_a, partner_b, django_assert_max_num_queries
+):
+    first = DealFactory(partner=partner_a, status=DealStatus.SUBMITTED, submitted_at=timezone.now(),
+                        company_name="Massive Dynamic", website="massivedynamic.com")
+    deal_screening_run(deal_id=first.pk)
+    second = DealFactory(partner=partner_b, status=DealStatus.SUBMITTED, submitted_at=timezone.now(),
+                         company_name="Massive Dynamic Inc.", website="www.massivedynamic.com",
+                         contact_authority="unknown")
+    deal_screening_run(deal_id=second.pk)
+    with django_assert_max_num_queries(25):
+        response = staff_client.get(f"/staff/deals/{second.pk}/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Cross-partner conflict" in page and partner_a.name in page and first.reference in page
+    assert "same registrable domain massivedynamic.com" in page
+    assert "Unclear authority" in page
+    assert "Sales routing is paused" in page
+    assert 'id="audit-trail"' in page and "deal.screening_finish" in page
