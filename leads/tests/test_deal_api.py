@@ -350,7 +350,7 @@ def test_a_suspended_partner_cannot_create_deals(api_a, partner_a, product):
     assert Deal.objects.count() == 0
 
 
-def test_a_rep_can_create_deals(client_rep_a, rep_a, product):
+def test_a_rep_can_create_deals(rep_a, product):
     response = post_json(token_client(rep_a), LIST_URL, complete_payload())
 
     assert response.status_code == 201
