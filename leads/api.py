@@ -61,6 +61,11 @@ class DealSerializer(serializers.ModelSerializer):
         return {**cleaned, "products": attrs.get("products", []), "submit": attrs.get("submit", False)}
 
 
+def _raw_input(data: dict) -> dict:
+    """What the caller sent for the registration's own fields (nothing else is kept)."""
+    return {key: data[key] for key in [*DealForm.base_fields, "products"] if key in data}
+
+
 class DealViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
                   viewsets.GenericViewSet):
     """Deals of the caller's partner organization. Another organization's id answers 404."""
@@ -94,7 +99,7 @@ class DealViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Retriev
         # One transaction: a create-and-submit that fails validation leaves no draft behind.
         with transaction.atomic():
             deal = services.deal_save_draft(partner=request.partner, actor=request.user, data=data,
-                                            products=products, raw=dict(request.data))
+                                            products=products, raw=_raw_input(request.data))
             if submit:
                 deal = services.deal_submit(partner=request.partner, actor=request.user, deal=deal)
         deal = selectors.deal_get(partner=request.partner, pk=deal.pk)

@@ -105,11 +105,16 @@ _LEGAL_SUFFIXES = [
     "pty ltd", "pte", "pte ltd", "sdn bhd", "bhd", "kk", "k k", "kabushiki kaisha", "yk",
     "godo kaisha", "gk", "ltda", "sa de cv", "s a de c v", "sab de cv", "eireli", "me",
     "pvt", "pvt ltd", "private limited", "ooo", "zao", "oao", "pao", "jsc", "ojsc",
-    "cjsc", "tbk", "pt", "holdings", "holding", "group", "the",
+    "cjsc", "tbk", "pt", "holdings", "holding", "group", "the", "aktiengesellschaft",
+    "gesellschaft mbh", "societe anonyme", "s a b de c v", "sab", "s de rl", "s de r l de c v",
+    "s de rl de cv", "sccl", "scrl", "sprl", "bvba", "gie", "kgaa", "sa nv", "nv sa", "plc ltd",
+    "incorporation", "corporated", "limitada", "ltda me", "epp", "lda", "unipessoal",
 ]
 _SUFFIX_RE = re.compile(
     r"(?:\s(?:" + "|".join(sorted({re.escape(s) for s in _LEGAL_SUFFIXES}, key=len, reverse=True)) + r"))+$"
 )
+# "Acme.com" or "acme.io Inc": a web address used as the name.
+_WEB_SUFFIX_RE = re.compile(r"\.(com|net|org|io|co|ai|biz|info)\b")
 _PREFIX_RE = re.compile(r"^(?:the|pt|ooo|zao|oao)\s")
 
 
@@ -121,7 +126,10 @@ def normalize_company(value: str | None) -> str:
     """
     text = unicodedata.normalize("NFKD", value or "")
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = _WEB_SUFFIX_RE.sub("", text)
+    text = re.sub(r"(?<=\w)&(?=\w)", "", text)  # "AT&T" reads as one word
     text = text.replace("&", " and ").replace("+", " and ")
+    text = re.sub(r"\s(und|et|y|en|och|og)\s", " and ", text)  # "and" in other languages
     text = re.sub(r"[^\w\s]", " ", text)
     text = re.sub(r"_", " ", text)
     text = re.sub(r"\s+", " ", text).strip()

@@ -78,12 +78,15 @@ def deal_apply_normalization(deal: Deal) -> None:
 
 def _raw_copy(raw: dict[str, Any] | None) -> dict[str, Any]:
     """Keep the partner's input as typed: strings (and lists of strings) only."""
+    def clean(value: Any) -> str:
+        return str(value).replace("\x00", "")[:5000]  # PostgreSQL JSON refuses NUL
+
     kept: dict[str, Any] = {}
     for key, value in (raw or {}).items():
         if isinstance(value, (list, tuple)):
-            kept[key] = [str(v)[:5000] for v in value]
+            kept[key] = [clean(v) for v in value][:50]
         elif value is not None:
-            kept[key] = str(value)[:5000]
+            kept[key] = clean(value)
     return kept
 
 

@@ -1,6 +1,7 @@
 """Shared API pieces: the tenant permission and the JSON error handler."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, permissions, status
@@ -46,6 +47,9 @@ def exception_handler(exc, context):
         key = exc.field or "detail"
         body = {key: [exc.message]} if exc.field else {"detail": exc.message}
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    elif isinstance(exc, RequestDataTooBig):
+        return Response({"detail": "The request body is too large."},
+                        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
