@@ -27,6 +27,16 @@ def _database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_other_sessions_left(django_db_setup, django_db_blocker):
+    """Let the test database be dropped: wait for (then end) connections of processes and
+    threads this suite started (workers, the live server)."""
+    yield
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            _wait_for_other_sessions_to_close(timeout=3, terminate=True)
+
+
 @pytest.fixture(scope="session")
 def require_postgres_and_redis(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
@@ -104,18 +114,20 @@ def celery_worker_process(worker_queue, django_db_blocker, tmp_path):
             _wait_for_other_sessions_to_close()
 
 
-def _wait_for_other_sessions_to_close(timeout: float = 10.0) -> None:
+def _wait_for_other_sessions_to_close(timeout: float = 10.0, terminate: bool = False) -> None:
     """PostgreSQL ends a dead client's backend shortly after; the test DB drop needs that."""
+    others = ("FROM pg_stat_activity WHERE datname = current_database() "
+              "AND pid <> pg_backend_pid()")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
+            cursor.execute(f"SELECT count(*) {others}")
             if cursor.fetchone()[0] == 0:
                 return
         time.sleep(0.1)
+    if terminate:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT pg_terminate_backend(pid) {others}")
 
 
 def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2):

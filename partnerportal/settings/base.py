@@ -117,6 +117,14 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The zero-setup run has a web server, a worker and beat on one file: take the write
+    # lock at BEGIN and wait for it, rather than failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
