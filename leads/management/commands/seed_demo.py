@@ -25,9 +25,10 @@ from leads.choices import (
     OpportunityStage,
     Urgency,
 )
-from leads.models import Account, Deal, DealQuestion, Opportunity, Product
+from leads.models import Account, Deal, Opportunity, Product
+from leads.screening import deal_screening_run
 from leads.normalize import normalize_company, registrable_domain
-from leads.services import deal_apply_normalization
+from leads.services import deal_apply_normalization, deal_question_ask
 from partners.choices import MemberRole, ProgramStatus, StaffRole
 from partners.models import Membership, PartnerOrganization, Tier
 
@@ -179,44 +180,66 @@ class Command(BaseCommand):
         return result
 
     def _deals(self, rng, partners, accounts, products, staff) -> int:
-        now, count = timezone.now(), 0
+        """Deals in every status. Those in review went through the real screening pipeline
+        (matches, stop rules, summary, review tasks); needs-info ones carry a real question."""
+        now, to_screen, to_ask = timezone.now(), [], []
         for partner, members in partners:
             for i, status in enumerate(STATUS_PLAN * 2):
                 account = rng.choice(accounts)
-                first, last = rng.choice(FIRST), rng.choice(LAST)
-                submitted = now - timedelta(days=rng.randrange(1, 120), hours=rng.randrange(24))
-                deal = Deal(
-                    partner=partner, created_by=members[i % 2], status=status,
-                    company_name=account.name, website=account.website, country=account.country,
-                    industry=account.industry, company_size=rng.choice(list(CompanySize)),
-                    contact_name=f"{first} {last}", contact_title="Head of IT",
-                    contact_email=f"{first.lower()}.{last.lower()}@{account.norm_domain}".encode(
-                        "ascii", "ignore").decode(),
-                    contact_phone="+1 415 555 %04d" % rng.randrange(10000),
-                    contact_authority=rng.choice(list(ContactAuthority)),
-                    need=rng.choice(NEEDS), urgency=rng.choice(list(Urgency)),
-                    timeline=f"Decision in Q{rng.randrange(1, 5)}",
-                    estimated_value=Decimal(rng.randrange(10, 900)) * 1000,
-                    introduction_path=rng.choice(list(IntroductionPath)),
-                    relationship_notes="We have delivered two projects for their operations team.",
-                    customer_consent=rng.random() < 0.85,
-                )
-                if status != DealStatus.DRAFT:
-                    deal.submitted_at = submitted
-                if status not in {DealStatus.DRAFT, DealStatus.SUBMITTED}:
-                    deal.screening_started_at = submitted + timedelta(seconds=1)
-                if status not in {DealStatus.DRAFT, DealStatus.SUBMITTED, DealStatus.SCREENING}:
-                    deal.screening_finished_at = submitted + timedelta(seconds=2)
-                deal_apply_normalization(deal)
-                deal.raw_input = {"company_name": deal.company_name, "website": deal.website}
-                deal.save()
-                deal.products.set(rng.sample(products, rng.randrange(1, 3)))
+                screened = status in {DealStatus.IN_REVIEW, DealStatus.NEEDS_INFO}
+                deal = self._deal(rng, partner, members[i % 2], account, products,
+                                  DealStatus.SUBMITTED if screened else status,
+                                  now - timedelta(days=rng.randrange(1, 120), hours=rng.randrange(24)))
+                if screened:
+                    to_screen.append(deal)
                 if status == DealStatus.NEEDS_INFO:
-                    DealQuestion.objects.create(
-                        partner=partner, deal=deal, asked_by=staff["partner"],
-                        question="Who signs off the budget, and is it approved for this year?",
-                    )
-                audit_record(actor=None, action="deal.seed", target=deal,
-                             after={"status": status}, reason="seed_demo")
-                count += 1
-        return count
+                    to_ask.append(deal)
+        # The seed's scenario: two partners register the same end customer in one week.
+        globex = Account(external_id="ACC-GLOBEX", name="Globex Corporation",
+                         website="https://www.globex.example", country="US",
+                         norm_company=normalize_company("Globex Corporation"),
+                         norm_domain=registrable_domain("globex.example"))
+        (northwind, nw_members), (contoso, co_members) = partners[0], partners[1]
+        to_screen.append(self._deal(rng, northwind, nw_members[1], globex, products,
+                                    DealStatus.SUBMITTED, now - timedelta(days=4)))
+        globex.name = "GLOBEX Corp."
+        to_screen.append(self._deal(rng, contoso, co_members[1], globex, products,
+                                    DealStatus.SUBMITTED, now - timedelta(days=1)))
+        for deal in sorted(to_screen, key=lambda d: d.submitted_at):
+            deal_screening_run(deal_id=deal.pk)
+        for deal in to_ask:
+            deal_question_ask(actor=staff["partner"], deal=deal,
+                              question="Who signs off the budget, and is it approved for this year?")
+        return Deal.objects.count()
+
+    def _deal(self, rng, partner, member, account, products, status, submitted) -> Deal:
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        deal = Deal(
+            partner=partner, created_by=member, status=status,
+            company_name=account.name, website=account.website, country=account.country,
+            industry=account.industry, company_size=rng.choice(list(CompanySize)),
+            contact_name=f"{first} {last}", contact_title="Head of IT",
+            contact_email=f"{first.lower()}.{last.lower()}@{account.norm_domain}".encode(
+                "ascii", "ignore").decode(),
+            contact_phone="+1 415 555 %04d" % rng.randrange(10000),
+            contact_authority=rng.choice(list(ContactAuthority)),
+            need=rng.choice(NEEDS), urgency=rng.choice(list(Urgency)),
+            timeline=f"Decision in Q{rng.randrange(1, 5)}",
+            estimated_value=Decimal(rng.randrange(10, 900)) * 1000,
+            introduction_path=rng.choice(list(IntroductionPath)),
+            relationship_notes="We have delivered two projects for their operations team.",
+            customer_consent=rng.random() < 0.85,
+        )
+        if status != DealStatus.DRAFT:
+            deal.submitted_at = submitted
+        if status not in {DealStatus.DRAFT, DealStatus.SUBMITTED}:
+            deal.screening_started_at = submitted + timedelta(seconds=1)
+        if status not in {DealStatus.DRAFT, DealStatus.SUBMITTED, DealStatus.SCREENING}:
+            deal.screening_finished_at = submitted + timedelta(seconds=2)
+        deal_apply_normalization(deal)
+        deal.raw_input = {"company_name": deal.company_name, "website": deal.website}
+        deal.save()
+        deal.products.set(rng.sample(products, rng.randrange(1, 3)))
+        audit_record(actor=None, action="deal.seed", target=deal,
+                     after={"status": status}, reason="seed_demo")
+        return deal
