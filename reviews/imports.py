@@ -1,4 +1,4 @@
-"""Staff pages for CRM imports: upload a CSV, watch a worker import it, read its bad rows.
+"""Staff pages for CRM imports: upload a CSV, watch a worker import it, see bad rows.
 
 Any staff user who signed in with a second factor may look; partner owners and program
 admins may upload. The detail page's progress fragment polls itself (htmx) until the
@@ -10,8 +10,7 @@ import csv
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from leads.choices import ImportKind, ImportStatus
@@ -37,10 +36,12 @@ ERRORS_SHOWN = 500
 class CrmImportForm(forms.Form):
     """What the file holds, and the file. The service checks size and content."""
 
-    kind = forms.ChoiceField(label=gettext_lazy("The file holds"), choices=ImportKind.choices)
+    kind = forms.ChoiceField(label=_("The file holds"), choices=ImportKind.choices)
     file = forms.FileField(
-        label=gettext_lazy("CSV file"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,text/csv,text/plain"}),
+        label=_("CSV file"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,.txt,text/csv,text/plain"}
+        ),
     )
 
 
@@ -70,11 +71,14 @@ def _crm_import_upload(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             crm_import = crm_import_create(
-                actor=request.user, kind=form.cleaned_data["kind"],
+                actor=request.user,
+                kind=form.cleaned_data["kind"],
                 uploaded_file=form.cleaned_data["file"],
             )
         except ApplicationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            form.add_error(
+                error.field if error.field in form.fields else None, error.message
+            )
         else:
             return redirect("reviews:crm-import-detail", pk=crm_import.pk)
     return render(request, "reviews/crm_import_list.html", _list_context(request, form))
@@ -99,8 +103,12 @@ def crm_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "errors_hidden": max(len(crm_import.error_rows) - ERRORS_SHOWN, 0),
         "errors_not_kept": max(crm_import.bad_count - len(crm_import.error_rows), 0),
     }
-    return render_page_or_partial(request, "reviews/crm_import_detail.html",
-                                  "reviews/partials/crm_import_progress.html", context)
+    return render_page_or_partial(
+        request,
+        "reviews/crm_import_detail.html",
+        "reviews/partials/crm_import_progress.html",
+        context,
+    )
 
 
 def _cell(value: object) -> str:
@@ -115,10 +123,17 @@ def crm_import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     """The import's bad rows as CSV (line, external_id, reason)."""
     crm_import = _get_or_404(pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="crm-import-{crm_import.pk}-errors.csv"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="crm-import-{crm_import.pk}-errors.csv"'
+    )
     writer = csv.writer(response)
     writer.writerow(["line", "external_id", "reason"])
     for row in crm_import.error_rows:
-        writer.writerow([row.get("line"), _cell(row.get("external_id", "")),
-                         _cell(row.get("reason", ""))])
+        writer.writerow(
+            [
+                row.get("line"),
+                _cell(row.get("external_id", "")),
+                _cell(row.get("reason", "")),
+            ]
+        )
     return response

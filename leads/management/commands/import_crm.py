@@ -1,10 +1,10 @@
 """Import the vendor's CRM accounts and/or opportunities from CSV files, synchronously.
 
-    python manage.py import_crm --accounts accounts.csv --opportunities opportunities.csv
+    python manage.py import_crm --accounts accounts.csv --opportunities opps.csv
 
-Runs through the same service as the staff upload page (each file becomes a CrmImport
-that staff can see), but here, without a worker. Accounts go first, so opportunities in
-the same call can reference them. Prints each file's counts and every bad row as
+Runs through the same services as the staff upload page (each file becomes a CrmImport
+that staff can see), here without a worker. Accounts go first, so opportunities in the
+same call can reference them. Prints each file's counts and every bad row as
 "line N: reason". Exits non-zero only when a file cannot be read at all; bad rows are
 reported and the good rows still land.
 """
@@ -25,7 +25,7 @@ from leads.crm_import import (
 
 
 class Command(BaseCommand):
-    help = "Import CRM accounts and/or opportunities from CSV files (upsert by external_id)."
+    help = "Import CRM accounts and/or opportunities from CSV (upsert by external_id)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--accounts", metavar="FILE", type=Path,
@@ -48,9 +48,10 @@ class Command(BaseCommand):
                     run_in_worker=False,
                 )
         except OSError as error:
-            raise CommandError(f"{path}: cannot read the file: {error.strerror or error}")
+            reason = error.strerror or error
+            raise CommandError(f"{path}: cannot read the file: {reason}") from error
         except CrmFileError as error:
-            raise CommandError(f"{path}: {error.message}")
+            raise CommandError(f"{path}: {error.message}") from error
 
         def report(error: RowError) -> None:
             self.stdout.write(f"line {error.line}: {error.reason}")
@@ -60,8 +61,10 @@ class Command(BaseCommand):
         crm_import = crm_import_get(pk=crm_import.pk)
         if crm_import.status != ImportStatus.DONE:
             raise CommandError(f"{path}: {crm_import.failure or crm_import.status}")
-        bad = crm_import.bad_count
-        summary = (f"{kind}: {crm_import.total_rows} rows, {crm_import.created_count} created, "
-                   f"{crm_import.updated_count} updated, {crm_import.unchanged_count} unchanged, "
-                   f"{bad} bad")
-        self.stdout.write(self.style.WARNING(summary) if bad else self.style.SUCCESS(summary))
+        summary = (
+            f"{kind}: {crm_import.total_rows} rows, {crm_import.created_count} created, "
+            f"{crm_import.updated_count} updated, "
+            f"{crm_import.unchanged_count} unchanged, {crm_import.bad_count} bad"
+        )
+        style = self.style.WARNING if crm_import.bad_count else self.style.SUCCESS
+        self.stdout.write(style(summary))
