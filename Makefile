@@ -4,13 +4,14 @@
 PY := .venv/bin/python
 ARGS ?=
 
-.PHONY: help setup run test check deploy-check
+.PHONY: help setup run test check deploy-check lint
 
 help:
 	@echo "make run           start web, Celery worker and beat on http://127.0.0.1:$${PORT:-8000}/ (bin/run)"
 	@echo "make test          run the tests (bin/test); ARGS=\"...\" goes to pytest"
 	@echo "make check         Django system checks with the local settings"
 	@echo "make deploy-check  manage.py check --deploy with production settings; fails on any warning"
+	@echo "make lint          ruff (style, bugs, security rules) over the code"
 
 # Create .venv and install requirements.txt when it changed (no-op otherwise).
 setup:
@@ -35,3 +36,6 @@ deploy-check: setup
 	ALLOWED_HOSTS=portal.example.com \
 	DATABASE_URL="sqlite:///$(CURDIR)/var/deploy-check.sqlite3" \
 	$(PY) manage.py check --deploy --fail-level WARNING
+
+lint:
+	.venv/bin/ruff check .

@@ -24,8 +24,8 @@ from leads.normalize import (
     normalize_phone,
     registrable_domain,
 )
-from partners.models import PartnerOrganization
 from partnerportal.exceptions import InvalidTransition, NotAllowed
+from partners.models import PartnerOrganization
 
 # What a deal must carry before it can be submitted for screening. (What it needs before it
 # can be *accepted* is the program's choice: ProgramRules.required_fields_for_acceptance.)

@@ -13,11 +13,11 @@ from leads.choices import WITHDRAWABLE_STATUSES
 from leads.filters import DealFilter
 from leads.forms import AnswerForm, DealForm, WithdrawForm
 from leads.models import Deal
-from partners.selectors import program_rules_get
 from partnerportal.decorators import partner_member_required
 from partnerportal.exceptions import ApplicationError
 from partnerportal.forms import add_service_error
 from partnerportal.htmx import render_page_or_partial
+from partners.selectors import program_rules_get
 
 PAGE_SIZE = 25
 

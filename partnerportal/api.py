@@ -8,8 +8,8 @@ from rest_framework import exceptions, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from partners.selectors import membership_for_user
 from partnerportal.exceptions import ApplicationError, InvalidTransition, NotAllowed
+from partners.selectors import membership_for_user
 
 
 class IsPartnerMember(permissions.BasePermission):

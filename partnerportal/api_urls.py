@@ -1,8 +1,7 @@
 """API v1 routes."""
 
-from rest_framework.routers import DefaultRouter
-
 from django.urls import path
+from rest_framework.routers import DefaultRouter
 
 from leads.api import DealViewSet
 from reviews.api import DealScreeningView

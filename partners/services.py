@@ -7,10 +7,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from audit.services import audit_record
-from partners.models import Invitation, Membership, PartnerOrganization
 from partnerportal.exceptions import ApplicationError, NotAllowed
+from partners.models import Invitation, Membership, PartnerOrganization
 
 User = get_user_model()
 
@@ -107,10 +108,8 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     return membership
 
 
-def api_token_rotate(*, actor) -> "Token":
+def api_token_rotate(*, actor) -> Token:
     """Replace the user's API token with a new one (the old key stops working at once)."""
-    from rest_framework.authtoken.models import Token
-
     with transaction.atomic():
         Token.objects.filter(user=actor).delete()
         token = Token.objects.create(user=actor)
@@ -119,8 +118,7 @@ def api_token_rotate(*, actor) -> "Token":
 
 
 def api_token_revoke(*, actor) -> None:
-    from rest_framework.authtoken.models import Token
-
+    """Delete the user's API token, if any."""
     with transaction.atomic():
         deleted, _rows = Token.objects.filter(user=actor).delete()
         if deleted:

@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
+from partnerportal.decorators import partner_member_required
+from partnerportal.exceptions import ApplicationError
+from partnerportal.forms import add_service_error
 from partners import selectors, services
 from partners.adapters import INVITATION_SESSION_KEY
 from partners.choices import MemberRole
 from partners.forms import InvitationForm
-from partnerportal.decorators import partner_member_required
-from partnerportal.exceptions import ApplicationError
-from partnerportal.forms import add_service_error
 
 
 @require_GET

@@ -18,15 +18,17 @@ from leads.crm_import import (
     COLUMNS,
     crm_import_create,
     crm_import_get,
-    crm_import_list as crm_import_recent,
     max_file_bytes,
 )
+from leads.crm_import import (
+    crm_import_list as crm_import_recent,
+)
 from leads.models import CrmImport
-from partners.choices import StaffRole
-from partners.selectors import user_staff_roles
 from partnerportal.decorators import staff_required
 from partnerportal.exceptions import ApplicationError
 from partnerportal.htmx import render_page_or_partial
+from partners.choices import StaffRole
+from partners.selectors import user_staff_roles
 
 UPLOAD_ROLES = {StaffRole.PROGRAM_ADMIN, StaffRole.PARTNER_OWNER}
 RECENT = 50

@@ -18,10 +18,10 @@ from leads import selectors as lead_selectors
 from leads.choices import DealStatus
 from leads.filters import DealFilter
 from leads.services import deal_question_ask
-from partners.choices import StaffRole
-from partners.selectors import user_staff_roles
 from partnerportal.decorators import staff_required
 from partnerportal.exceptions import ApplicationError
+from partners.choices import StaffRole
+from partners.selectors import user_staff_roles
 from reviews.forms import QuestionForm
 
 PAGE_SIZE = 50

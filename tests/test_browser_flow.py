@@ -12,9 +12,9 @@ import pytest
 from conftest import skip_or_fail
 from leads.choices import DealStatus
 from leads.models import Deal
+from leads.tests.factories import ProductFactory
 from partners.choices import MemberRole
 from partners.tests.factories import PASSWORD, MembershipFactory
-from leads.tests.factories import ProductFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
-from django.utils.html import escape
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils.html import escape
 from rest_framework.authtoken.models import Token
 
 from audit.models import AuditEvent

@@ -142,12 +142,12 @@ class Deal(models.Model):
     def __str__(self) -> str:
         return f"{self.reference} {self.company_name}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("leads:deal-detail", args=[self.pk])
+
     @property
     def reference(self) -> str:
         return f"DR-{self.pk:06d}" if self.pk else "DR-new"
-
-    def get_absolute_url(self) -> str:
-        return reverse("leads:deal-detail", args=[self.pk])
 
     @property
     def is_editable(self) -> bool:

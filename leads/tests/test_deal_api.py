@@ -11,7 +11,6 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.db import connection
 from django.test import Client
 from rest_framework.authtoken.models import Token
 

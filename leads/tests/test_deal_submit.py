@@ -7,8 +7,8 @@ from audit.models import AuditEvent
 from leads.choices import DealStatus
 from leads.services import deal_submit
 from leads.tests.factories import DealFactory
-from partners.choices import ProgramStatus
 from partnerportal.exceptions import InvalidTransition, NotAllowed
+from partners.choices import ProgramStatus
 
 pytestmark = pytest.mark.django_db
 

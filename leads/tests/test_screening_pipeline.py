@@ -9,7 +9,14 @@ from django.test import Client
 from django.utils import timezone
 
 from leads.choices import DealSource, DealStatus, MatchKind, OpportunityStage, StopRule
-from leads.models import Deal, DuplicateMatch, Opportunity, QualificationSummary, ScreeningStep, StopRuleHit
+from leads.models import (
+    Deal,
+    DuplicateMatch,
+    Opportunity,
+    QualificationSummary,
+    ScreeningStep,
+    StopRuleHit,
+)
 from leads.screening import deal_screening_run
 from leads.tests.factories import AccountFactory, DealFactory
 from partners.models import ProgramRules

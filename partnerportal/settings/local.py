@@ -1,7 +1,7 @@
 """Development settings: DEBUG on, a fixed development secret, console e-mail."""
 
 from .base import *  # noqa: F403
-from .base import env, env_bool, env_secret
+from .base import env_bool, env_secret
 
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = env_secret(

@@ -26,8 +26,8 @@ from leads.choices import (
     Urgency,
 )
 from leads.models import Account, Deal, Opportunity, Product
-from leads.screening import deal_screening_run
 from leads.normalize import normalize_company, registrable_domain
+from leads.screening import deal_screening_run
 from leads.services import deal_apply_normalization, deal_question_ask
 from partners.choices import MemberRole, ProgramStatus, StaffRole
 from partners.models import Membership, PartnerOrganization, Tier
@@ -165,7 +165,7 @@ class Command(BaseCommand):
 
     def _partners(self, staff: dict) -> list[tuple[PartnerOrganization, list]]:
         result = []
-        for index, (name, tier, status, slug) in enumerate(PARTNERS):
+        for name, tier, status, slug in PARTNERS:
             partner = PartnerOrganization.objects.create(
                 name=name, tier=Tier.objects.get(name=tier), program_status=status,
                 partner_owner=staff["partner"], website=f"https://{slug}.example", country="US",
@@ -221,7 +221,7 @@ class Command(BaseCommand):
             contact_name=f"{first} {last}", contact_title="Head of IT",
             contact_email=f"{first.lower()}.{last.lower()}@{account.norm_domain}".encode(
                 "ascii", "ignore").decode(),
-            contact_phone="+1 415 555 %04d" % rng.randrange(10000),
+            contact_phone=f"+1 415 555 {rng.randrange(10000):04d}",
             contact_authority=rng.choice(list(ContactAuthority)),
             need=rng.choice(NEEDS), urgency=rng.choice(list(Urgency)),
             timeline=f"Decision in Q{rng.randrange(1, 5)}",
