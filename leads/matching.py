@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 
 from leads.choices import DealStatus
 from leads.models import Account, Deal
+from leads.normalize import registrable_domain
 
 MATCH_THRESHOLD = 0.75
 TRIGRAM_THRESHOLD = 0.45
@@ -28,12 +29,36 @@ CANDIDATE_LIMIT = 25
 COMPARABLE_STATUSES = [s for s in DealStatus.values if s not in {DealStatus.DRAFT}]
 
 
+# Words any company may use; a name made only of these does not identify one company.
+GENERIC_WORDS = frozenset("""
+    global international national united general american european asian pacific north south
+    east west central first new best best prime premier advanced applied integrated creative
+    digital smart solutions solution systems system services service technologies technology
+    tech consulting consultants partners partner group holdings industries industry
+    enterprises enterprise trading traders management capital ventures labs lab networks
+    network software data cloud media marketing logistics engineering energy health care
+    healthcare financial finance insurance investments properties realty construction design
+    products manufacturing supply supplies resources associates business and of the co
+""".split())
+
+
+def is_generic(company: str) -> bool:
+    """True when every word of a normalized name is a common business word."""
+    words = company.split()
+    return bool(words) and all(word in GENERIC_WORDS for word in words)
+
+
 @dataclass
 class Subject:
-    """The comparable fields of a deal or account, already normalized."""
+    """The comparable fields of a deal or account, already normalized.
+
+    `web` is the registrable domain of the website, `mail_domain` that of the contact's
+    (non-free) e-mail; either identifies the company.
+    """
 
     company: str
-    domain: str = ""
+    web: str = ""
+    mail_domain: str = ""
     email: str = ""
     phone: str = ""
     country: str = ""
@@ -41,16 +66,25 @@ class Subject:
     need: str = ""
     at: datetime | None = None
 
+    @property
+    def domains(self) -> set[str]:
+        return {d for d in (self.web, self.mail_domain) if d}
+
+    @property
+    def primary_domain(self) -> str:
+        return self.web or self.mail_domain
+
     @classmethod
     def of_deal(cls, deal: Deal) -> "Subject":
-        return cls(company=deal.norm_company, domain=deal.norm_domain, email=deal.norm_email,
+        return cls(company=deal.norm_company, web=registrable_domain(deal.website),
+                   mail_domain=deal.norm_email_domain, email=deal.norm_email,
                    phone=deal.norm_phone, country=deal.norm_country,
                    contact=(deal.contact_name or "").strip().lower(), need=deal.need or "",
                    at=deal.submitted_at or deal.created_at)
 
     @classmethod
     def of_account(cls, account: Account) -> "Subject":
-        return cls(company=account.norm_company, domain=account.norm_domain,
+        return cls(company=account.norm_company, web=account.norm_domain,
                    country=(account.country or "").upper())
 
 
@@ -79,10 +113,11 @@ def score(subject: Subject, other: Subject) -> Match | None:
         base = max(base, 0.97)
         m.matched_fields.append("email")
         m.reasons.append(f"same contact e-mail {subject.email}")
-    if subject.domain and subject.domain == other.domain:
+    shared = sorted(subject.domains & other.domains)
+    if shared:
         base = max(base, 0.92)
         m.matched_fields.append("domain")
-        m.reasons.append(f"same registrable domain {subject.domain}")
+        m.reasons.append(f"same registrable domain {shared[0]}")
     if subject.phone and subject.phone == other.phone:
         base = max(base, 0.85)
         m.matched_fields.append("phone")
@@ -95,18 +130,50 @@ def score(subject: Subject, other: Subject) -> Match | None:
     if base == 0.0:
         return None
     identity = {"email", "domain", "phone"} & set(m.matched_fields)
-    if subject.domain and other.domain and subject.domain != other.domain and "email" not in identity:
-        base -= 0.25
-        m.reasons.append(f"different websites ({subject.domain} / {other.domain})")
-    if subject.country and other.country and subject.country != other.country and not identity:
+    countries_differ = bool(subject.country and other.country and subject.country != other.country)
+    mine, theirs = subject.primary_domain, other.primary_domain
+    if mine and theirs and not identity & {"email", "domain"}:
+        distinctive = not is_generic(subject.company)
+        same_brand = domains_related(mine, theirs, subject.company) or "phone" in identity
+        if name >= 90 and distinctive and not countries_differ and same_brand:
+            base -= 0.05
+            m.reasons.append(f"related domains ({mine} / {theirs})"
+                             if domains_related(mine, theirs, subject.company)
+                             else f"other website ({mine} / {theirs}), same phone")
+        else:
+            base -= 0.25
+            m.reasons.append(f"different websites ({mine} / {theirs})")
+    if countries_differ and not identity:
         base -= 0.2
         m.reasons.append(f"different countries ({subject.country} / {other.country})")
+    if not identity and is_generic(subject.company):
+        base -= 0.15
+        m.reasons.append("the name is made of common business words only")
     if identity == {"phone"} and other.company and name < 60:
         base -= 0.3
         m.reasons.append("only the phone number is shared; company names differ")
     base += _corroboration(subject, other, m, name)
     m.score = round(max(0.0, min(base, 1.0)), 3)
     return m
+
+
+def domains_related(a: str, b: str, company: str) -> bool:
+    """Two registrable domains of one brand: acme.com / acme.de, lake-pl.pl / lakegroup.eu.
+
+    Related when one label extends the other, or both begin with the company's first word.
+    """
+    left, right = _label(a), _label(b)
+    if not left or not right:
+        return False
+    if left.startswith(right) or right.startswith(left):
+        return min(len(left), len(right)) >= 2
+    first = "".join(ch for ch in (company.split() or [""])[0] if ch.isalnum())
+    return len(first) >= 3 and left.startswith(first) and right.startswith(first)
+
+
+def _label(domain: str) -> str:
+    """The registrable label without its suffix or punctuation: 'perry-us.net' -> 'perryus'."""
+    return "".join(ch for ch in domain.split(".", 1)[0] if ch.isalnum())
 
 
 def _corroboration(subject: Subject, other: Subject, m: Match, name: float) -> float:
@@ -153,8 +220,11 @@ def _similar_names(queryset, name: str) -> list[int]:
 def deal_candidates(deal: Deal) -> list[Deal]:
     """Other registrations (any partner, any source) that may be the same end customer."""
     others = Deal.objects.exclude(pk=deal.pk).filter(status__in=COMPARABLE_STATUSES)
+    domains = sorted(Subject.of_deal(deal).domains)
     keys = Q()
-    for name in ("norm_domain", "norm_email", "norm_phone"):
+    if domains:
+        keys |= Q(norm_domain__in=domains) | Q(norm_email_domain__in=domains)
+    for name in ("norm_email", "norm_phone"):
         value = getattr(deal, name)
         if value:
             keys |= Q(**{name: value})
@@ -167,8 +237,9 @@ def account_candidates(deal: Deal) -> list[Account]:
     """CRM accounts that may be the deal's end customer, with their opportunities loaded."""
     accounts = Account.objects.all()
     ids = set()
-    if deal.norm_domain:
-        ids.update(accounts.filter(norm_domain=deal.norm_domain).values_list("id", flat=True)[:CANDIDATE_LIMIT])
+    domains = sorted(Subject.of_deal(deal).domains)
+    if domains:
+        ids.update(accounts.filter(norm_domain__in=domains).values_list("id", flat=True)[:CANDIDATE_LIMIT])
     ids.update(_similar_names(accounts, deal.norm_company))
     return list(Account.objects.filter(id__in=ids).prefetch_related("opportunities"))
 

@@ -11,7 +11,10 @@ from urllib.parse import urlsplit
 import phonenumbers
 import tldextract
 
-_extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+# Private suffixes too, so "acme.myshopify.com" is Acme's own site, not Shopify's.
+_extract = tldextract.TLDExtract(
+    suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
+)
 
 # Registrable domains of free and consumer mail providers: an address there says nothing
 # about the company the person works for.
@@ -31,6 +34,29 @@ FREE_MAIL_DOMAINS = frozenset(
     charter.net earthlink.net btinternet.com sky.com virginmedia.com talktalk.net shaw.ca
     rogers.com sympatico.ca uol.com.br bol.com.br terra.com.br hushmail.com fastmail.com
     fastmail.fm mailbox.org posteo.de runbox.com hey.com duck.com
+    telenet.be skynet.be proximus.be scarlet.be ziggo.nl kpnmail.nl kpnplanet.nl planet.nl
+    home.nl xs4all.nl chello.nl upcmail.nl bluewin.ch sunrise.ch hispeed.ch aon.at chello.at
+    a1.net eircom.net btopenworld.com ntlworld.com blueyonder.co.uk tiscali.co.uk
+    bigpond.net.au iinet.net.au telus.net videotron.ca cogeco.ca sapo.pt netcabo.pt
+    telefonica.net terra.es ono.com orange.es telia.com comhem.se bredband.net online.no
+    broadpark.no tele2.nl alice.de arcor.de vodafone.de kabelmail.de 1und1.de ewe.net
+    op.pl o2.pl tlen.pl centrum.cz atlas.cz azet.sk abv.bg yahoo.gr otenet.gr walla.co.il
+    rediff.com sify.com vsnl.net 139.com sohu.net 21cn.com hinet.net netvigator.com
+    """.split()
+)
+# Consumer mail brands under any country suffix: hotmail.se, yahoo.es, live.nl, gmx.fr ...
+FREE_MAIL_BRANDS = frozenset(
+    "gmail googlemail yahoo ymail hotmail outlook live msn aol icloud gmx web yandex mail "
+    "protonmail proton tutanota libero virgilio t-online freenet".split()
+)
+# Sites where many unrelated companies have a page: the host says nothing of the company.
+PLATFORM_DOMAINS = frozenset(
+    """
+    facebook.com fb.com linkedin.com instagram.com twitter.com x.com youtube.com tiktok.com
+    google.com goo.gl business.site xing.com yelp.com tripadvisor.com linktr.ee about.me
+    medium.com substack.com notion.site wix.com squarespace.com weebly.com wordpress.com
+    godaddysites.com webflow.io jimdofree.com jimdosite.com strikingly.com mystrikingly.com
+    carrd.co site123.me ueniweb.com shopify.com bit.ly t.co
     """.split()
 )
 
@@ -66,11 +92,38 @@ def registrable_domain(value: str | None) -> str:
     if not parts.domain or not parts.suffix:
         return ""
     domain = f"{parts.domain}.{parts.suffix}"
+    if domain in PLATFORM_DOMAINS:
+        # A page on a shared platform: keep "acme.business.site", drop "facebook.com/acme".
+        label = parts.subdomain.split(".")[-1] if parts.subdomain else ""
+        if not label or label == "www" or domain not in _SUBDOMAIN_PLATFORMS:
+            return ""
+        domain = f"{label}.{domain}"
     try:
         domain = domain.encode("idna").decode("ascii")
     except UnicodeError:
         pass
-    return "" if domain in FREE_MAIL_DOMAINS else domain
+    return "" if is_free_mail_domain(domain) else domain
+
+
+# Platforms that give each customer a subdomain of its own.
+_SUBDOMAIN_PLATFORMS = frozenset({"business.site", "wordpress.com", "weebly.com",
+                                  "godaddysites.com", "webflow.io", "jimdofree.com",
+                                  "jimdosite.com", "mystrikingly.com", "carrd.co",
+                                  "site123.me", "ueniweb.com", "squarespace.com"})
+
+
+def is_free_mail_domain(domain: str) -> bool:
+    """A consumer or ISP mail domain, which says nothing about the employer."""
+    if domain in FREE_MAIL_DOMAINS:
+        return True
+    parts = _extract(domain)
+    return parts.domain in FREE_MAIL_BRANDS and not parts.is_private
+
+
+def email_domain(value: str | None) -> str:
+    """The registrable domain of an e-mail address ('' for free mail or no address)."""
+    email = normalize_email(value)
+    return registrable_domain(email) if email else ""
 
 
 def normalize_phone(value: str | None, country: str | None = None) -> str:
@@ -109,10 +162,42 @@ _LEGAL_SUFFIXES = [
     "gesellschaft mbh", "societe anonyme", "s a b de c v", "sab", "s de rl", "s de r l de c v",
     "s de rl de cv", "sccl", "scrl", "sprl", "bvba", "gie", "kgaa", "sa nv", "nv sa", "plc ltd",
     "incorporation", "corporated", "limitada", "ltda me", "epp", "lda", "unipessoal",
+    "e k", "ek", "ev", "proprietary limited", "proprietary", "pty limited", "spolka z o o",
+    "spolka akcyjna", "spolka komandytowa", "sp k", "sp j", "s c", "ab publ", "oy ab",
+    "a s a", "k s", "i s", "sa s", "societa per azioni", "societa a responsabilita limitata",
+    "besloten vennootschap", "naamloze vennootschap", "kabushiki gaisha", "yugen kaisha",
+    "company limited", "co ltd", "corp ltd", "llc ltd", "l p", "l l p", "p c", "pte limited",
+    "limited liability company", "limited liability partnership", "limited partnership",
+    "public limited company", "aktiebolag", "aktieselskab", "aksjeselskap", "osakeyhtio", "sociedad anonima",
+    "sociedad limitada", "sociedade anonima", "gesellschaft m b h", "g m b h", "ltee", "limitee",
+    "inc ltee", "sas u", "s a s", "s a r l", "s l", "s p a", "a g", "n v", "b v", "k g", "o g",
+    "s e", "plc co", "bhd sdn", "s de r l", "s c a", "sca", "scs", "s r o", "spol s r o",
 ]
+# Common abbreviations, written out so "Intl" and "International" compare equal.
+_ABBREVIATIONS = {
+    "intl": "international", "int": "international", "natl": "national", "mfg": "manufacturing",
+    "svcs": "services", "svc": "service", "srvcs": "services", "tech": "technology",
+    "techs": "technologies", "sys": "systems", "mgmt": "management", "mgt": "management",
+    "assoc": "associates", "assocs": "associates", "bros": "brothers", "eng": "engineering",
+    "engg": "engineering", "ind": "industries", "inds": "industries", "grp": "group",
+    "hldgs": "holdings", "hldg": "holding", "ins": "insurance", "fin": "financial",
+    "finl": "financial", "med": "medical", "lab": "laboratories", "labs": "laboratories",
+    "labo": "laboratories", "univ": "university", "hosp": "hospital", "ctr": "center",
+    "centre": "center", "dev": "development", "devel": "development", "distr": "distribution",
+    "dist": "distribution", "pharma": "pharmaceuticals", "pharm": "pharmaceuticals",
+    "comm": "communications", "comms": "communications", "telecom": "telecommunications",
+    "elec": "electric", "chem": "chemical", "mfrs": "manufacturers", "prod": "products",
+    "prods": "products", "st": "saint", "ste": "sainte", "mt": "mount", "ft": "fort",
+}
+
 _SUFFIX_RE = re.compile(
     r"(?:\s(?:" + "|".join(sorted({re.escape(s) for s in _LEGAL_SUFFIXES}, key=len, reverse=True)) + r"))+$"
 )
+# Letters that Unicode does not decompose into an ASCII base letter.
+_TRANSLITERATE = str.maketrans({
+    "ß": "ss", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe",
+    "Œ": "OE", "đ": "d", "Đ": "D", "ð": "d", "þ": "th", "ı": "i", "ħ": "h",
+})
 # "Acme.com" or "acme.io Inc": a web address used as the name.
 _WEB_SUFFIX_RE = re.compile(r"\.(com|net|org|io|co|ai|biz|info)\b")
 _PREFIX_RE = re.compile(r"^(?:the|pt|ooo|zao|oao)\s")
@@ -124,7 +209,8 @@ def normalize_company(value: str | None) -> str:
     'The Acme Company, Inc.' and 'ACME Co' both give 'acme'. A name made only of a legal
     form is kept rather than emptied.
     """
-    text = unicodedata.normalize("NFKD", value or "")
+    text = (value or "").translate(_TRANSLITERATE)
+    text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     text = _WEB_SUFFIX_RE.sub("", text)
     text = re.sub(r"(?<=\w)&(?=\w)", "", text)  # "AT&T" reads as one word
@@ -135,6 +221,7 @@ def normalize_company(value: str | None) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         return ""
+    text = " ".join(_ABBREVIATIONS.get(word, word) for word in text.split())
     stripped = _SUFFIX_RE.sub("", " " + text).strip()
     stripped = _PREFIX_RE.sub("", stripped + " ").strip()
     return stripped or text

@@ -18,6 +18,7 @@ from audit.services import audit_record, changed, snapshot
 from leads.choices import WITHDRAWABLE_STATUSES, DealStatus
 from leads.models import Deal, DealQuestion, Product
 from leads.normalize import (
+    email_domain,
     normalize_company,
     normalize_country,
     normalize_email,
@@ -71,7 +72,8 @@ def deal_apply_normalization(deal: Deal) -> None:
     country = str(deal.country or "")
     deal.norm_company = normalize_company(deal.company_name)[:200]
     deal.norm_email = normalize_email(deal.contact_email)
-    deal.norm_domain = registrable_domain(deal.website) or registrable_domain(deal.contact_email)
+    deal.norm_email_domain = email_domain(deal.contact_email)
+    deal.norm_domain = registrable_domain(deal.website) or deal.norm_email_domain
     deal.norm_phone = normalize_phone(deal.contact_phone, country)
     deal.norm_country = normalize_country(country)
 

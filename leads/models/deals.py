@@ -108,6 +108,7 @@ class Deal(models.Model):
     norm_company = models.CharField(max_length=200, blank=True, db_index=True)
     norm_domain = models.CharField(max_length=255, blank=True, db_index=True)
     norm_email = models.CharField(max_length=254, blank=True, db_index=True)
+    norm_email_domain = models.CharField(max_length=255, blank=True, db_index=True)
     norm_phone = models.CharField(max_length=20, blank=True, db_index=True)
     norm_country = models.CharField(max_length=2, blank=True)
 

@@ -3,14 +3,14 @@
 import pytest
 
 from leads.matching import MATCH_THRESHOLD, Subject, company_similarity, score
-from leads.normalize import normalize_company, registrable_domain
+from leads.normalize import email_domain, normalize_company, registrable_domain
 
 
 def subject(name: str, website: str = "", email: str = "", country: str = "", phone: str = "",
             contact: str = "") -> Subject:
-    return Subject(company=normalize_company(name),
-                   domain=registrable_domain(website) or registrable_domain(email),
-                   email=email.lower(), country=country, phone=phone, contact=contact.lower())
+    return Subject(company=normalize_company(name), web=registrable_domain(website),
+                   mail_domain=email_domain(email), email=email.lower(), country=country,
+                   phone=phone, contact=contact.lower())
 
 
 def matched(a: Subject, b: Subject) -> bool:
@@ -60,3 +60,34 @@ def test_reasons_name_what_matched():
 def test_company_similarity_compares_whole_names_not_shared_words():
     assert company_similarity("acme", "acme foods") < 80
     assert company_similarity("united systems", "united sytems") > 90
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    # The e-mail domain of one is the website of the other.
+    (subject("Perry et Meijer LLC", website="perry-us.net", email="amanda@perrymei.com"),
+     subject("Perry & Meijer LLC", website="www.perrymei.com")),
+    # Regional free mail says nothing; the name and the phone do.
+    (subject("Gao Walker Ckmpany", email="f.lynch@gaowalker.com", phone="+12596757925"),
+     subject("GAO WALKER COMPANY", email="horn.seoyeon28@telenet.be", phone="+12596757925")),
+    # One brand under two domains.
+    (subject("Lake Realty Versicherungen", website="www.lakegroup.eu"),
+     subject("Lake Realty Versicherungen", website="lake-pl.pl")),
+    (subject("Horizon Lab Pty Ltd"), subject("Horizon Laboratories Pty Ltd")),
+    (subject("Geandus Motors AB"), subject("Geandus Motors Aktiebolag")),
+])
+def test_messy_real_world_variants_match(a, b):
+    assert matched(a, b), score(a, b)
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    # Pages on a shared platform are not a shared website.
+    (subject("Nordic Bakery", website="https://www.facebook.com/nordicbakery"),
+     subject("Nordic Brewing", website="https://www.facebook.com/nordicbrewing")),
+    # Near-identical invented brands with their own sites are different companies.
+    (subject("Reclolajt Resources", website="reclolajt-resources.dk"),
+     subject("Reclolant Ressources", website="reclolant-group.dk")),
+    # A generic name on its own identifies no one.
+    (subject("Global Solutions"), subject("Global Solution")),
+])
+def test_platform_pages_near_identical_brands_and_generic_names_do_not_match(a, b):
+    assert not matched(a, b), score(a, b)
