@@ -29,11 +29,11 @@ class DealFactory(factory.django.DjangoModelFactory):
     created_by = factory.SubFactory(UserFactory)
     status = DealStatus.DRAFT
     company_name = factory.Sequence(lambda n: f"Customer {n} GmbH")
-    website = factory.Sequence(lambda n: f"https://www.customer{n}.example.com")
+    website = factory.Sequence(lambda n: f"https://www.customer{n}-test.com")
     country = "DE"
     contact_name = "Erika Mustermann"
     contact_title = "CIO"
-    contact_email = factory.Sequence(lambda n: f"erika@customer{n}.example.com")
+    contact_email = factory.Sequence(lambda n: f"erika@customer{n}-test.com")
     contact_phone = "+49 30 123456"
     contact_authority = ContactAuthority.DECISION_MAKER
     need = "Replace three reporting tools with one analytics platform."
