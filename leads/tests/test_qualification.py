@@ -25,11 +25,8 @@ from leads.choices import (
 )
 from leads.models import DuplicateMatch, StopRuleHit
 from leads.qualification import (
-    ITEM_MAX_CHARS,
-    MAX_QUESTIONS,
     PROMPT_VERSION,
     RULES_VERSION,
-    SUMMARY_MAX_CHARS,
     TOOL_NAME,
     QualificationError,
     enforce_stop_rules,
@@ -37,6 +34,7 @@ from leads.qualification import (
     qualify,
     summarize_deterministic,
 )
+from leads.qualification.base import ITEM_MAX_CHARS, MAX_QUESTIONS, SUMMARY_MAX_CHARS
 from leads.tests.factories import DealFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
