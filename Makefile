@@ -39,3 +39,9 @@ deploy-check: setup
 
 lint:
 	.venv/bin/ruff check .
+
+# Benchmarks (not tests): duplicate-check latency at 10k/100k/1M records, matching quality,
+# speed to lead through a real worker. Writes bench/RESULTS.md; ARGS="--quick" for a smoke run.
+.PHONY: bench
+bench: setup
+	$(PY) bench/run.py $(ARGS)
