@@ -134,11 +134,12 @@ def score(subject: Subject, other: Subject) -> Match | None:
     mine, theirs = subject.primary_domain, other.primary_domain
     if mine and theirs and not identity & {"email", "domain"}:
         distinctive = not is_generic(subject.company)
-        same_brand = domains_related(mine, theirs, subject.company) or "phone" in identity
+        related = (domains_related(mine, theirs, subject.company)
+                   or domains_related(mine, theirs, other.company))
+        same_brand = related or "phone" in identity
         if name >= 90 and distinctive and not countries_differ and same_brand:
             base -= 0.05
-            m.reasons.append(f"related domains ({mine} / {theirs})"
-                             if domains_related(mine, theirs, subject.company)
+            m.reasons.append(f"related domains ({mine} / {theirs})" if related
                              else f"other website ({mine} / {theirs}), same phone")
         else:
             base -= 0.25
@@ -149,7 +150,9 @@ def score(subject: Subject, other: Subject) -> Match | None:
     if not identity and is_generic(subject.company):
         base -= 0.15
         m.reasons.append("the name is made of common business words only")
-    if identity == {"phone"} and other.company and name < 60:
+    same_person = bool(subject.contact and other.contact
+                       and fuzz.token_sort_ratio(subject.contact, other.contact) >= 90)
+    if identity == {"phone"} and other.company and name < 60 and not same_person:
         base -= 0.3
         m.reasons.append("only the phone number is shared; company names differ")
     base += _corroboration(subject, other, m, name)
@@ -229,7 +232,10 @@ def deal_candidates(deal: Deal) -> list[Deal]:
         if value:
             keys |= Q(**{name: value})
     ids = set(others.filter(keys).values_list("id", flat=True)[:CANDIDATE_LIMIT]) if keys else set()
-    ids.update(_similar_names(others, deal.norm_company))
+    # A name-only candidate from another country cannot reach MATCH_THRESHOLD (the country
+    # penalty keeps it below), so names are searched within the deal's country only.
+    same_country = others.filter(norm_country=deal.norm_country) if deal.norm_country else others
+    ids.update(_similar_names(same_country, deal.norm_company))
     return list(Deal.objects.filter(id__in=ids).select_related("partner"))
 
 
@@ -240,7 +246,12 @@ def account_candidates(deal: Deal) -> list[Account]:
     domains = sorted(Subject.of_deal(deal).domains)
     if domains:
         ids.update(accounts.filter(norm_domain__in=domains).values_list("id", flat=True)[:CANDIDATE_LIMIT])
-    ids.update(_similar_names(accounts, deal.norm_company))
+    if deal.norm_country:
+        # Same country, or none recorded; two searches, as a GIN index cannot take a list.
+        for country in (deal.norm_country, ""):
+            ids.update(_similar_names(accounts.filter(country=country), deal.norm_company))
+    else:
+        ids.update(_similar_names(accounts, deal.norm_company))
     return list(Account.objects.filter(id__in=ids).prefetch_related("opportunities"))
 
 

@@ -167,6 +167,7 @@ _LEGAL_SUFFIXES = [
     "a s a", "k s", "i s", "sa s", "societa per azioni", "societa a responsabilita limitata",
     "besloten vennootschap", "naamloze vennootschap", "kabushiki gaisha", "yugen kaisha",
     "company limited", "co ltd", "corp ltd", "llc ltd", "l p", "l l p", "p c", "pte limited",
+    "s l u", "teoranta", "dac", "ug haftungsbeschrankt", "ug haftungsbeschraenkt", "g k",
     "limited liability company", "limited liability partnership", "limited partnership",
     "public limited company", "aktiebolag", "aktieselskab", "aksjeselskap", "osakeyhtio", "sociedad anonima",
     "sociedad limitada", "sociedade anonima", "gesellschaft m b h", "g m b h", "ltee", "limitee",

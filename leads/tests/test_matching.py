@@ -91,3 +91,12 @@ def test_messy_real_world_variants_match(a, b):
 ])
 def test_platform_pages_near_identical_brands_and_generic_names_do_not_match(a, b):
     assert not matched(a, b), score(a, b)
+
+
+def test_a_name_only_match_across_countries_stays_below_the_threshold():
+    """Retrieval searches names within one country; this is why that loses nothing."""
+    a = Subject(company="acme analytics", country="US", contact="jane doe",
+                need="replace three reporting tools with one analytics platform")
+    b = Subject(company="acme analytics", country="DE", contact="jane doe",
+                need="replace three reporting tools with one analytics platform")
+    assert score(a, b).score < MATCH_THRESHOLD
