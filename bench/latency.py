@@ -188,7 +188,7 @@ def explain(sql: str) -> str:
     from django.db import transaction
 
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s",
-                       [matching.TRIGRAM_THRESHOLD])
+        cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s",
+                       [matching.WORD_SIMILARITY_THRESHOLD])
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql.replace("%%", "%"))
         return "\n".join(row[0] for row in cursor.fetchall())

@@ -349,11 +349,12 @@ def evaluate(pairs: list[Pair]) -> list[Outcome]:
 
 
 def _add_trigram_similarity(outcomes: list[Outcome]) -> None:
-    """pg_trgm similarity of the two normalized names (what candidate retrieval sees)."""
-    left = [subject(o.pair.b).company for o in outcomes]
+    """pg_trgm word similarity of the new name's distinctive words to the stored name
+    (what candidate retrieval sees)."""
+    left = [matching.retrieval_words(subject(o.pair.b).company) for o in outcomes]
     right = [subject(o.pair.a).company for o in outcomes]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT similarity(x, y) FROM unnest(%s::text[], %s::text[]) "
+        cursor.execute("SELECT word_similarity(x, y) FROM unnest(%s::text[], %s::text[]) "
                        "WITH ORDINALITY AS t(x, y, n) ORDER BY n", [left, right])
         for outcome, (value,) in zip(outcomes, cursor.fetchall(), strict=True):
             outcome.name_trigram = value

@@ -222,16 +222,17 @@ def _quality(run: Run) -> list[str]:
         rows.append(["same company" if label else "different", kind] + cells)
     out += _table(["label", "kind"] + [f"set {name}" for name, _s, _o in sets], rows)
     out += ["", "End to end (A+B), a pair is only found if retrieval brings the record up "
-            "(shared domain/e-mail/phone, or pg_trgm similarity of the names at least "
-            "TRIGRAM_THRESHOLD; the top-25 cut is ignored here):", ""]
+            "(shared domain/e-mail/phone, or pg_trgm word similarity of the new name's "
+            "distinctive words to the stored name at least WORD_SIMILARITY_THRESHOLD; the "
+            "top-25 cut is ignored here):", ""]
     rows = []
-    for threshold in (0.45, 0.6):
+    for threshold in (0.5, 0.6):
         for same_country in (False, True):
             e2e = quality.metrics(both, lambda o, t=threshold, c=same_country:
                                   o.predicted and quality.retrieved(o, t, same_country=c))
             rows.append([f"{threshold}", "yes" if same_country else "no",
                          f"{e2e.precision:.3f}", f"{e2e.recall:.3f}", f"{e2e.f1:.3f}"])
-    out += _table(["trigram threshold", "same-country retrieval", "precision", "recall",
+    out += _table(["word similarity threshold", "same-country retrieval", "precision", "recall",
                    "F1"], rows)
     out += ["", "### Misclassified examples", ""]
     out += _examples(sets)

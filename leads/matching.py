@@ -23,7 +23,8 @@ from leads.models import Account, Deal
 from leads.normalize import registrable_domain
 
 MATCH_THRESHOLD = 0.75
-TRIGRAM_THRESHOLD = 0.45
+# word_similarity(distinctive words of the name, a stored name) at least this: retrieval.
+WORD_SIMILARITY_THRESHOLD = 0.5
 CANDIDATE_LIMIT = 25
 # Statuses of other registrations worth comparing against (drafts are private work).
 COMPARABLE_STATUSES = [s for s in DealStatus.values if s not in {DealStatus.DRAFT}]
@@ -39,6 +40,10 @@ GENERIC_WORDS = frozenset("""
     network software data cloud media marketing logistics engineering energy health care
     healthcare financial finance insurance investments properties realty construction design
     products manufacturing supply supplies resources associates business and of the co
+    laboratories pharmaceuticals communications telecommunications development distribution
+    brothers center medical electric chemical manufacturers saint mount fort company
+    research studio studios store shop imports exports import export transport trading
+    consultancy agency home homes foods food motors auto retail bank insurance travel
 """.split())
 
 
@@ -200,16 +205,29 @@ def _corroboration(subject: Subject, other: Subject, m: Match, name: float) -> f
     return bonus
 
 
+def retrieval_words(company: str) -> str:
+    """The distinctive words of a normalized name, which candidate retrieval searches for.
+
+    Common business words ("technologies", "and") sit in so many names that searching for
+    them reads thousands of index entries and finds nothing that scoring would keep; a name
+    with too little else is searched whole.
+    """
+    words = " ".join(word for word in company.split() if word not in GENERIC_WORDS)
+    return words if len(words.replace(" ", "")) >= 4 else company
+
+
 def _similar_names(queryset, name: str) -> list[int]:
-    """Ids of rows whose norm_company is trigram-similar to `name`, most similar first."""
+    """Ids of rows whose name contains words like the distinctive words of `name`, most
+    similar first (trigram word similarity; a GIN index on PostgreSQL)."""
     if not name:
         return []
     if connection.vendor == "postgresql":
         with transaction.atomic(), connection.cursor() as cursor:
-            # Applies to this transaction only; `%` then uses the GIN trigram index.
-            cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [TRIGRAM_THRESHOLD])
+            # Applies to this transaction only; `%>` then uses the GIN trigram index.
+            cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s",
+                           [WORD_SIMILARITY_THRESHOLD])
             return list(
-                queryset.filter(norm_company__trigram_similar=name)
+                queryset.filter(norm_company__trigram_word_similar=retrieval_words(name))
                 .annotate(similarity=TrigramSimilarity("norm_company", name))
                 .order_by("-similarity")
                 .values_list("id", flat=True)[:CANDIDATE_LIMIT]
