@@ -119,16 +119,3 @@ def staff_deal_get(*, pk: int) -> Deal:
     if deal is None:
         raise Http404
     return deal
-
-
-def staff_deal_screening_get(*, pk: int) -> Deal:
-    """A deal with everything screening recorded about it loaded (staff only)."""
-    deal = (
-        Deal.objects.select_related("partner", "summary")
-        .prefetch_related("matches", "stop_rule_hits", "screening_steps")
-        .filter(pk=pk)
-        .first()
-    )
-    if deal is None:
-        raise Http404
-    return deal

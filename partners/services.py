@@ -12,6 +12,7 @@ from rest_framework.authtoken.models import Token
 from audit.services import audit_record
 from partnerportal.exceptions import ApplicationError, NotAllowed
 from partners.models import Invitation, Membership, PartnerOrganization
+from partners.selectors import membership_for_user
 
 User = get_user_model()
 
@@ -108,6 +109,11 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     return membership
 
 
+def _partner_of(user) -> PartnerOrganization | None:
+    membership = membership_for_user(user=user)
+    return membership.partner if membership else None
+
+
 def api_token_rotate(*, actor) -> Token:
     """Replace the user's API token with a new one (the old key stops working at once)."""
     with transaction.atomic():
@@ -123,8 +129,3 @@ def api_token_revoke(*, actor) -> None:
         deleted, _rows = Token.objects.filter(user=actor).delete()
         if deleted:
             audit_record(actor=actor, action="api_token.revoke", target=actor, partner=_partner_of(actor))
-
-
-def _partner_of(user) -> PartnerOrganization | None:
-    membership = Membership.objects.filter(user=user).select_related("partner").first()
-    return membership.partner if membership else None

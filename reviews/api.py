@@ -83,5 +83,5 @@ class DealScreeningView(APIView):
 
     @extend_schema(responses=ScreeningSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        deal = selectors.staff_deal_screening_get(pk=pk)
+        deal = selectors.staff_deal_get(pk=pk)
         return Response(ScreeningSerializer(deal).data)
