@@ -139,8 +139,8 @@ def query_kind(sql: str) -> str:
     table = "account" if 'FROM "leads_account"' in sql else \
         "opportunity" if 'FROM "leads_opportunity"' in sql else "deal"
     if sql.startswith("SET LOCAL"):
-        return "SET LOCAL threshold"
-    if "%%" in sql or " % " in sql:
+        return "SET LOCAL trigram settings"
+    if "%>" in sql:
         return f"{table}: trigram candidates"
     if "norm_domain" in sql.split("WHERE")[-1] or "norm_email" in sql.split("WHERE")[-1]:
         return f"{table}: exact keys"
@@ -161,8 +161,7 @@ def run(*, size: int, probes: list[Probe], warmup: int = 20) -> LatencyResult:
         timings.append(elapsed)
         by_kind[probe.kind].append(elapsed)
         found.append(len(matches))
-    candidates = [len(matching.deal_candidates(p.deal)) + len(matching.account_candidates(p.deal))
-                  for p in probes]
+    candidates = [sum(len(found) for found in matching.candidates(p.deal)) for p in probes]
     query_ms: dict[str, list[float]] = defaultdict(list)
     slowest: list[tuple[float, str, str]] = []
     slowest_by_kind: dict[str, tuple[float, str]] = {}
@@ -190,5 +189,6 @@ def explain(sql: str) -> str:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s",
                        [matching.WORD_SIMILARITY_THRESHOLD])
+        cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql.replace("%%", "%"))
         return "\n".join(row[0] for row in cursor.fetchall())

@@ -172,10 +172,10 @@ def _add_opportunities(conn: psycopg.Connection, after_id: int, owner_id: int) -
 def check_normalization(sample: int = 300) -> int:
     """Recompute the keys of sampled rows with the real code; raise on any difference."""
     from leads.models import Account, Deal
-    from leads.normalize import normalize_company, registrable_domain
-    from leads.services import deal_apply_normalization
+    from leads.services import account_apply_normalization, deal_apply_normalization
 
-    keys = [f.attname for f in Deal._meta.concrete_fields if f.attname.startswith("norm_")]
+    keys = [f.attname for f in Deal._meta.concrete_fields
+            if f.attname.startswith("norm_") or f.attname == "name_words"]
     checked = 0
     for deal in Deal.objects.order_by("?")[:sample]:
         stored = [getattr(deal, k) for k in keys]
@@ -185,9 +185,10 @@ def check_normalization(sample: int = 300) -> int:
                                  f"{[getattr(deal, k) for k in keys]}")
         checked += 1
     for account in Account.objects.order_by("?")[:sample]:
-        want = [normalize_company(account.name)[:200], registrable_domain(account.website)[:255]]
-        if [account.norm_company, account.norm_domain] != want:
-            raise AssertionError(f"account {account.pk}: stored {account.norm_company!r} "
-                                 f"{account.norm_domain!r}, import computes {want}")
+        stored = [account.norm_company, account.name_words, account.norm_domain]
+        account_apply_normalization(account)
+        want = [account.norm_company, account.name_words, account.norm_domain]
+        if stored != want:
+            raise AssertionError(f"account {account.pk}: stored {stored}, service computes {want}")
         checked += 1
     return checked

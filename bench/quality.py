@@ -19,8 +19,8 @@ from bench import data, words
 from bench.data import Company, Record
 from leads import matching
 from leads.models import Account, Deal
-from leads.normalize import normalize_company, registrable_domain
-from leads.services import deal_apply_normalization
+from leads.normalize import name_words
+from leads.services import account_apply_normalization, deal_apply_normalization
 
 PER_KIND = 30
 ABBREVIABLE = set(words.INDUSTRY_ABBREVIATIONS)
@@ -320,9 +320,8 @@ def labeled_pairs(seed: int, per_kind: int = PER_KIND) -> list[Pair]:
 def subject(record: Record) -> matching.Subject:
     if record.kind == "account":
         account = Account(name=record.company_name, website=record.website,
-                          country=record.country,
-                          norm_company=normalize_company(record.company_name)[:200],
-                          norm_domain=registrable_domain(record.website)[:255])
+                          country=record.country)
+        account_apply_normalization(account)
         return matching.Subject.of_account(account)
     deal = Deal(company_name=record.company_name, website=record.website,
                 country=record.country, contact_name=record.contact_name,
@@ -349,10 +348,10 @@ def evaluate(pairs: list[Pair]) -> list[Outcome]:
 
 
 def _add_trigram_similarity(outcomes: list[Outcome]) -> None:
-    """pg_trgm word similarity of the new name's distinctive words to the stored name
+    """pg_trgm word similarity of the new name's distinctive words to the stored name's
     (what candidate retrieval sees)."""
-    left = [matching.retrieval_words(subject(o.pair.b).company) for o in outcomes]
-    right = [subject(o.pair.a).company for o in outcomes]
+    left = [name_words(subject(o.pair.b).company) for o in outcomes]
+    right = [name_words(subject(o.pair.a).company) for o in outcomes]
     with connection.cursor() as cursor:
         cursor.execute("SELECT word_similarity(x, y) FROM unnest(%s::text[], %s::text[]) "
                        "WITH ORDINALITY AS t(x, y, n) ORDER BY n", [left, right])

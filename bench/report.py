@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 
 from bench import latency, quality
 from bench.load import LoadStats
-from bench.prototypes import Variant
 from bench.speed import SpeedResult
 
 LATENCY_TARGET_MS = 50.0
@@ -23,8 +22,6 @@ class Run:
     latencies: list[latency.LatencyResult] = field(default_factory=list)
     loadavg: dict[int, tuple[float, float]] = field(default_factory=dict)
     explains: dict[int, list[tuple[str, float, str, str]]] = field(default_factory=dict)
-    prototypes: list[Variant] = field(default_factory=list)
-    prototype_index_seconds: float = 0.0
     outcomes: list[quality.Outcome] = field(default_factory=list)
     outcomes_b: list[quality.Outcome] = field(default_factory=list)
     quality_seed: int = 0
@@ -134,32 +131,6 @@ def _latency(run: Run) -> list[str]:
                         if "Scan" in line or "Rows Removed" in line
                         or line.startswith("Execution Time")]
                 out += ["```", *keep, "```", ""]
-    if run.prototypes:
-        out += ["### Prototypes (bench only; leads/matching.py unchanged)", "",
-                "The same probes with parts of `leads.matching` swapped in this process, "
-                "each probe timed under every variant back to back (so the rows compare "
-                "like with like; the baseline row is from this pass). Lost / gained count "
-                "what screening would store: matches that `classify` keeps, compared with "
-                "the baseline by target and score. The same-country variants need "
-                "`GIN (norm_country, norm_company gin_trgm_ops)` on deals and "
-                "`GIN (country, norm_company gin_trgm_ops)` on accounts (extension "
-                "btree_gin); \"open or own\" a partial one on open registrations and one "
-                "on (partner_id, norm_country, norm_company). Building all four took "
-                f"{run.prototype_index_seconds:.0f} s at {largest.size:,} records; they "
-                "were dropped afterwards.", ""]
-        rows = []
-        for v in run.prototypes:
-            s = latency.summary(v.result.timings_ms)
-            trigram = [ms for kind, values in v.result.query_ms.items() if "trigram" in kind
-                       for ms in values]
-            per_probe = sum(trigram) / len(v.result.timings_ms)
-            rows.append([v.name, v.description, _ms(s["p50"]), _ms(s["p95"]), _ms(s["max"]),
-                         f"{_ms(latency.percentile(trigram, 95))} / {_ms(per_probe)}",
-                         "–" if v.name == "baseline" else f"{v.lost} / {v.gained}"])
-        out += _table(["variant", "change", "p50 ms", "p95 ms", "max ms",
-                       "trigram statements: p95 / ms per probe", "matches lost / gained"],
-                      rows)
-        out += [""]
     return out
 
 
@@ -223,10 +194,10 @@ def _quality(run: Run) -> list[str]:
     out += _table(["label", "kind"] + [f"set {name}" for name, _s, _o in sets], rows)
     out += ["", "End to end (A+B), a pair is only found if retrieval brings the record up "
             "(shared domain/e-mail/phone, or pg_trgm word similarity of the new name's "
-            "distinctive words to the stored name at least WORD_SIMILARITY_THRESHOLD; the "
-            "top-25 cut is ignored here):", ""]
+            "distinctive words to the stored name's distinctive words at least "
+            "WORD_SIMILARITY_THRESHOLD; the top-25 cut is ignored here):", ""]
     rows = []
-    for threshold in (0.5, 0.6):
+    for threshold in (0.4, 0.5, 0.6):
         for same_country in (False, True):
             e2e = quality.metrics(both, lambda o, t=threshold, c=same_country:
                                   o.predicted and quality.retrieved(o, t, same_country=c))

@@ -131,7 +131,7 @@ def account_rows(ctx: Context, start: int, stop: int) -> list[tuple]:
     """Rows of CRM accounts number start..stop-1; account k is company k."""
     _django()
     from leads.models import Account
-    from leads.normalize import normalize_company, registrable_domain
+    from leads.services import account_apply_normalization
 
     rng = random.Random(ctx.seed * 104729 + start)
     rows = []
@@ -142,8 +142,7 @@ def account_rows(ctx: Context, start: int, stop: int) -> list[tuple]:
             country=rec.country, industry=rng.choice(words.INDUSTRY_LABELS),
             is_strategic=rng.random() < 0.02, is_customer=rng.random() < 0.3,
             sales_owner_id=ctx.sales_owner_id if rng.random() < 0.3 else None,
-            # The CRM import's keys (leads.crm_import.rows).
-            norm_company=normalize_company(rec.company_name)[:200],
-            norm_domain=registrable_domain(rec.website)[:255], updated_at=ctx.now)
+            updated_at=ctx.now)
+        account_apply_normalization(account)
         rows.append(_row(account))
     return rows

@@ -51,8 +51,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="10k and 100k, fewer probes and deals: a smoke run (about a minute)")
     parser.add_argument("--probes", type=int, default=200)
-    parser.add_argument("--prototypes", action="store_true",
-                        help="also measure the retrieval prototypes in bench/prototypes.py")
     parser.add_argument("--speed-deals", type=int, default=50)
     parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
     args = parser.parse_args()
@@ -118,7 +116,7 @@ def measure_speed(run, args, tenancy, size: int, env: dict[str, str]) -> None:
         f"p95 {percentile(result.stored_ms, 95):.0f} ms (submitted→finished)")
 
 
-def measure_latency(run, args, tenancy, size: int) -> list:
+def measure_latency(run, args, tenancy, size: int) -> None:
     from bench import latency
 
     probes = latency.make_probes(seed=SEED + size, n=args.probes,
@@ -133,18 +131,6 @@ def measure_latency(run, args, tenancy, size: int) -> list:
     s = latency.summary(result.timings_ms)
     log(f"  find_matches at {size:,}: p50 {s['p50']:.1f} ms, p95 {s['p95']:.1f} ms, "
         f"max {s['max']:.1f} ms")
-    return probes
-
-
-def investigate(run, size: int, probes: list) -> None:
-    """Measure the retrieval prototypes (the slowest statement is EXPLAINed already)."""
-    from bench import prototypes
-
-    try:
-        run.prototype_index_seconds = prototypes.create_indexes(log)
-        run.prototypes = prototypes.measure(size=size, probes=probes, log=log)
-    finally:
-        prototypes.drop_indexes()
 
 
 def measure_quality(run, args) -> None:
@@ -185,21 +171,15 @@ def main() -> None:
     run = report.Run(command="bench/run.py " + " ".join(sys.argv[1:]), started=stamp)
     run.machine = machine_facts()
     tenancy = load.create_partners()
-    probes: list = []
     for i, size in enumerate(args.sizes):
         log(f"Growing to {size:,} records")
         stats = load.grow(env["DATABASE_URL"], total=size, seed=SEED, partners=tenancy, log=log)
         run.loads.append(stats)
         log(f"  {stats.added:,} rows in {stats.seconds:.0f} s; "
             f"{load.check_normalization()} rows' keys match the services")
-        probes = measure_latency(run, args, tenancy, size)
+        measure_latency(run, args, tenancy, size)
         if i == 0 or i == len(args.sizes) - 1:
             measure_speed(run, args, tenancy, size, env)
-    from bench.latency import percentile
-
-    if args.prototypes and percentile(run.latencies[-1].timings_ms, 95) > report.LATENCY_TARGET_MS:
-        log(f"p95 above {report.LATENCY_TARGET_MS:.0f} ms: measuring the prototypes")
-        investigate(run, args.sizes[-1], probes)
     log("Matching quality")
     measure_quality(run, args)
     run.seconds = time.monotonic() - started

@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from audit.admin import AuditedModelAdmin
 from leads.models import Account, Deal, DealQuestion, Opportunity, Product
+from leads.services import account_apply_normalization
 
 
 @admin.register(Product)
@@ -46,6 +47,11 @@ class AccountAdmin(AuditedModelAdmin):
     search_fields = ["name", "external_id", "norm_domain"]
     list_select_related = ["sales_owner"]
     raw_id_fields = ["sales_owner"]
+    readonly_fields = ["norm_company", "name_words", "norm_domain"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        account_apply_normalization(obj)  # the keys follow an edited name or website
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Opportunity)

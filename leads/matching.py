@@ -10,6 +10,8 @@ token-set), and a company-name match is discounted when the two records carry di
 websites or countries.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,37 +22,16 @@ from rapidfuzz import fuzz, process
 
 from leads.choices import DealStatus
 from leads.models import Account, Deal
-from leads.normalize import registrable_domain
+from leads.normalize import is_generic, name_words, registrable_domain
 
 MATCH_THRESHOLD = 0.75
+# company_similarity at least this: the names count as a matched field.
+NAME_MATCH = 80
 # word_similarity(distinctive words of the name, a stored name) at least this: retrieval.
 WORD_SIMILARITY_THRESHOLD = 0.5
 CANDIDATE_LIMIT = 25
 # Statuses of other registrations worth comparing against (drafts are private work).
 COMPARABLE_STATUSES = [s for s in DealStatus.values if s not in {DealStatus.DRAFT}]
-
-
-# Words any company may use; a name made only of these does not identify one company.
-GENERIC_WORDS = frozenset("""
-    global international national united general american european asian pacific north south
-    east west central first new best best prime premier advanced applied integrated creative
-    digital smart solutions solution systems system services service technologies technology
-    tech consulting consultants partners partner group holdings industries industry
-    enterprises enterprise trading traders management capital ventures labs lab networks
-    network software data cloud media marketing logistics engineering energy health care
-    healthcare financial finance insurance investments properties realty construction design
-    products manufacturing supply supplies resources associates business and of the co
-    laboratories pharmaceuticals communications telecommunications development distribution
-    brothers center medical electric chemical manufacturers saint mount fort company
-    research studio studios store shop imports exports import export transport trading
-    consultancy agency home homes foods food motors auto retail bank insurance travel
-""".split())
-
-
-def is_generic(company: str) -> bool:
-    """True when every word of a normalized name is a common business word."""
-    words = company.split()
-    return bool(words) and all(word in GENERIC_WORDS for word in words)
 
 
 @dataclass
@@ -128,7 +109,7 @@ def score(subject: Subject, other: Subject) -> Match | None:
         m.matched_fields.append("phone")
         m.reasons.append(f"same phone {subject.phone}")
     name = company_similarity(subject.company, other.company)
-    if name >= 80:
+    if name >= NAME_MATCH:
         m.matched_fields.append("company")
         m.reasons.append(f"company names {name:.0f}% alike")
         base = max(base, 0.88 if name >= 95 else 0.80 if name >= 88 else 0.65)
@@ -200,47 +181,49 @@ def _corroboration(subject: Subject, other: Subject, m: Match, name: float) -> f
     if subject.at and other.at and abs((subject.at - other.at).days) <= 30:
         m.matched_fields.append("dates")
         m.reasons.append(f"registered {abs((subject.at - other.at).days)} days apart")
-    if {"domain", "company"} <= set(m.matched_fields) or (name >= 80 and "email" in m.matched_fields):
+    if {"domain", "company"} <= set(m.matched_fields) or (name >= NAME_MATCH and "email" in m.matched_fields):
         bonus += 0.03
     return bonus
 
 
-def retrieval_words(company: str) -> str:
-    """The distinctive words of a normalized name, which candidate retrieval searches for.
+@contextmanager
+def _name_search() -> Iterator[None]:
+    """One transaction for a deal's candidate queries, set up for the trigram index.
 
-    Common business words ("technologies", "and") sit in so many names that searching for
-    them reads thousands of index entries and finds nothing that scoring would keep; a name
-    with too little else is searched whole.
+    Both settings apply to this transaction only. On small tables the planner would scan
+    every row and compute word similarity for each; the GIN index is always cheaper.
     """
-    words = " ".join(word for word in company.split() if word not in GENERIC_WORDS)
-    return words if len(words.replace(" ", "")) >= 4 else company
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL pg_trgm.word_similarity_threshold = "
+                       f"{float(WORD_SIMILARITY_THRESHOLD)}; SET LOCAL enable_seqscan = off")
+        yield
 
 
 def _similar_names(queryset, name: str) -> list[int]:
-    """Ids of rows whose name contains words like the distinctive words of `name`, most
-    similar first (trigram word similarity; a GIN index on PostgreSQL)."""
+    """Ids of rows whose distinctive words are like those of `name`, the most similar
+    names first (trigram word similarity on a GIN index on PostgreSQL; inside
+    `_name_search`)."""
     if not name:
         return []
     if connection.vendor == "postgresql":
-        with transaction.atomic(), connection.cursor() as cursor:
-            # Both apply to this transaction only. On small tables the planner would scan
-            # every row and compute word similarity for each; the GIN index is always cheaper.
-            cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s",
-                           [WORD_SIMILARITY_THRESHOLD])
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            return list(
-                queryset.filter(norm_company__trigram_word_similar=retrieval_words(name))
-                .annotate(similarity=TrigramSimilarity("norm_company", name))
-                .order_by("-similarity")
-                .values_list("id", flat=True)[:CANDIDATE_LIMIT]
-            )
+        return list(
+            queryset.filter(name_words__trigram_word_similar=name_words(name))
+            .annotate(similarity=TrigramSimilarity("norm_company", name))
+            .order_by("-similarity")
+            .values_list("id", flat=True)[:CANDIDATE_LIMIT]
+        )
+    # Without trigrams, every name is compared; one below NAME_MATCH could only match
+    # through an exact key, and those are looked up apart.
     choices = dict(queryset.exclude(norm_company="").values_list("id", "norm_company"))
     found = process.extract(name, choices, scorer=lambda a, b, **_kw: company_similarity(a, b),
-                            limit=CANDIDATE_LIMIT, score_cutoff=60)
+                            limit=CANDIDATE_LIMIT, score_cutoff=NAME_MATCH)
     return [key for _value, _score, key in found]
 
 
-def deal_candidates(deal: Deal) -> list[Deal]:
+def _deal_candidates(deal: Deal) -> list[Deal]:
     """Other registrations (any partner, any source) that may be the same end customer."""
     others = Deal.objects.exclude(pk=deal.pk).filter(status__in=COMPARABLE_STATUSES)
     domains = sorted(Subject.of_deal(deal).domains)
@@ -259,7 +242,7 @@ def deal_candidates(deal: Deal) -> list[Deal]:
     return list(Deal.objects.filter(id__in=ids).select_related("partner"))
 
 
-def account_candidates(deal: Deal) -> list[Account]:
+def _account_candidates(deal: Deal) -> list[Account]:
     """CRM accounts that may be the deal's end customer, with their opportunities loaded."""
     accounts = Account.objects.all()
     ids = set()
@@ -267,24 +250,30 @@ def account_candidates(deal: Deal) -> list[Account]:
     if domains:
         ids.update(accounts.filter(norm_domain__in=domains).values_list("id", flat=True)[:CANDIDATE_LIMIT])
     if deal.norm_country:
-        # Same country, or none recorded; two searches, as a GIN index cannot take a list.
-        for country in (deal.norm_country, ""):
-            ids.update(_similar_names(accounts.filter(country=country), deal.norm_company))
-    else:
-        ids.update(_similar_names(accounts, deal.norm_company))
+        # Same country, or none recorded (two scans of the one index, OR-ed).
+        accounts = accounts.filter(Q(country=deal.norm_country) | Q(country=""))
+    ids.update(_similar_names(accounts, deal.norm_company))
     return list(Account.objects.filter(id__in=ids).prefetch_related("opportunities"))
+
+
+def candidates(deal: Deal) -> tuple[list[Deal], list[Account]]:
+    """Registrations and CRM accounts that may be the deal's end customer: those sharing
+    an exact key (domain, e-mail, phone) or a similar name, read in one transaction."""
+    with _name_search():
+        return _deal_candidates(deal), _account_candidates(deal)
 
 
 def find_matches(deal: Deal, *, threshold: float = MATCH_THRESHOLD) -> list[Match]:
     """Every deal or account that scores at least `threshold` against `deal`, best first."""
     subject = Subject.of_deal(deal)
+    deals, accounts = candidates(deal)
     matches = []
-    for other in deal_candidates(deal):
+    for other in deals:
         match = score(subject, Subject.of_deal(other))
         if match and match.score >= threshold:
             match.target = other
             matches.append(match)
-    for account in account_candidates(deal):
+    for account in accounts:
         match = score(subject, Subject.of_account(account))
         if match and match.score >= threshold:
             match.target = account

@@ -4,12 +4,14 @@ Raw partner input is kept as typed; these keys sit beside it. Everything here is
 tldextract uses its bundled public suffix list and never fetches a newer one.
 """
 
+import functools
 import re
 import unicodedata
 from urllib.parse import urlsplit
 
 import phonenumbers
 import tldextract
+from rapidfuzz import fuzz, process
 
 # Private suffixes too, so "acme.myshopify.com" is Acme's own site, not Shopify's.
 _extract = tldextract.TLDExtract(
@@ -173,6 +175,9 @@ _LEGAL_SUFFIXES = [
     "sociedad limitada", "sociedade anonima", "gesellschaft m b h", "g m b h", "ltee", "limitee",
     "inc ltee", "sas u", "s a s", "s a r l", "s l", "s p a", "a g", "n v", "b v", "k g", "o g",
     "s e", "plc co", "bhd sdn", "s de r l", "s c a", "sca", "scs", "s r o", "spol s r o",
+    # Dotted forms read as one word once single letters are joined ("G.m.b.H." -> "gmbh").
+    "gesmbh", "ges mbh", "ges m b h", "sp zoo", "spol sro", "sa de cv", "sab de cv",
+    "s de rl de cv", "gmbh and co kg", "gmbh co kg", "kg aa", "og",
 ]
 # Common abbreviations, written out so "Intl" and "International" compare equal.
 _ABBREVIATIONS = {
@@ -202,6 +207,8 @@ _TRANSLITERATE = str.maketrans({
 # "Acme.com" or "acme.io Inc": a web address used as the name.
 _WEB_SUFFIX_RE = re.compile(r"\.(com|net|org|io|co|ai|biz|info)\b")
 _PREFIX_RE = re.compile(r"^(?:the|pt|ooo|zao|oao)\s")
+# Two or more single letters in a row: "p l c" (from "P.L.C."), "i b m" (from "I.B.M.").
+_INITIALS_RE = re.compile(r"\b\w(?: \w\b)+")
 
 
 def normalize_company(value: str | None) -> str:
@@ -222,7 +229,82 @@ def normalize_company(value: str | None) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         return ""
+    text = _INITIALS_RE.sub(lambda m: m.group().replace(" ", ""), text)
     text = " ".join(_ABBREVIATIONS.get(word, word) for word in text.split())
     stripped = _SUFFIX_RE.sub("", " " + text).strip()
     stripped = _PREFIX_RE.sub("", stripped + " ").strip()
     return stripped or text
+
+
+# Words many unrelated companies use (industries, places, "and", "sons"), in the languages
+# company names are most often written in. A name made only of these does not identify one
+# company, and candidate retrieval does not search for them.
+GENERIC_WORDS = frozenset("""
+    global international national united general american european asian pacific north
+    south east west central first new best prime premier advanced applied integrated
+    creative digital smart solutions solution systems system services service
+    technologies technology tech consulting consultants partners partner group holdings
+    industries industry enterprises enterprise trading traders management capital
+    ventures labs lab networks network software data cloud media marketing logistics
+    engineering energy health care healthcare financial finance insurance investments
+    properties realty construction design products manufacturing supply supplies
+    resources associates business and of the co laboratories pharmaceuticals
+    communications telecommunications development distribution brothers center medical
+    electric chemical manufacturers saint mount fort company research studio studios
+    store shop imports exports import export transport consultancy agency home homes
+    foods food motors auto retail bank travel sons son sohne soehne fils hijos figli
+    filhos zonen logistik logistica logistique logistiek transports transportes
+    trasporti transporte transportation freight shipping cargo express travels tours
+    airlines aviation hotels hotel hospitality restaurants restaurant catering bau bouw
+    bygg construcciones construcoes costruzioni constructions builders building
+    immobilien immobilier inmobiliaria immobiliare vastgoed fastigheter estates estate
+    property servicios servicos servizi dienstleistungen diensten soluciones solucoes
+    soluzioni loesungen losungen oplossingen technik techniek teknik tecnologia
+    tecnologias tecnologie technologie technologien techno elektrotechnik electrotecnia
+    elettrotecnica elektro electrical electronics maschinenbau machinery machines
+    equipment instruments devices tools handel handels comercial commerciale commerce
+    trade comercio beratung conseil consultoria consulenza advies advisory advisors
+    versicherungen versicherung assurances assurance seguros assicurazioni verzekeringen
+    inversiones investimentos investimenti investment invest distribuciones
+    distribuzione distributors distributor wholesale groep gruppo grupo groupe gruppe
+    installatie instalaciones impianti installations werke werk fabrik factory works
+    mills agri agro agricultural farms farm farming beverages brewing academy education
+    learning school training institute publishing press printing print games
+    entertainment sports fitness wellness clinic clinics dental pharmacy aerospace
+    automotive automation robotics analytics diagnostics biotech biosciences
+    semiconductors security cyber materials metals steel plastics textiles apparel
+    fashion utilities water environmental recycling marine mining oil gas renewables
+    solar wind power interiors architects architecture
+""".split())
+
+
+def is_generic(company: str) -> bool:
+    """True when every word of a normalized name is a common business word."""
+    words = company.split()
+    return bool(words) and all(word in GENERIC_WORDS for word in words)
+
+
+@functools.lru_cache(maxsize=65536)
+def _is_common(word: str) -> bool:
+    """A common business word, or one mistyped ("industris", "biosceinces")."""
+    if word in GENERIC_WORDS:
+        return True
+    return len(word) >= 6 and process.extractOne(
+        word, GENERIC_WORDS, scorer=fuzz.ratio, score_cutoff=85) is not None
+
+
+def name_words(company: str) -> str:
+    """The distinctive words of a normalized company name, which name search indexes.
+
+    'kumar transports' gives 'kumar'. Common words (typed right or not) are left out: they
+    sit in so many names that searching for them finds thousands of rows scoring would
+    drop. A name with under four letters left is kept whole ('xu and sons').
+    """
+    words = " ".join(word for word in company.split() if not _is_common(word))
+    return words if len(words.replace(" ", "")) >= 4 else company
+
+
+def company_keys(value: str | None) -> tuple[str, str]:
+    """(norm_company, name_words) of a raw company name, cut to their fields' length."""
+    company = normalize_company(value)[:200]
+    return company, name_words(company)[:200]

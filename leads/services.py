@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record, changed, snapshot
 from leads.choices import WITHDRAWABLE_STATUSES, DealStatus
-from leads.models import Deal, DealQuestion, Product
+from leads.models import Account, Deal, DealQuestion, Product
 from leads.normalize import (
+    company_keys,
     email_domain,
-    normalize_company,
     normalize_country,
     normalize_email,
     normalize_phone,
@@ -70,12 +70,18 @@ def _require_same_partner(*, partner: PartnerOrganization, deal: Deal) -> None:
 def deal_apply_normalization(deal: Deal) -> None:
     """Recompute the normalized matching keys from the raw fields (no save)."""
     country = str(deal.country or "")
-    deal.norm_company = normalize_company(deal.company_name)[:200]
+    deal.norm_company, deal.name_words = company_keys(deal.company_name)
     deal.norm_email = normalize_email(deal.contact_email)
     deal.norm_email_domain = email_domain(deal.contact_email)
     deal.norm_domain = registrable_domain(deal.website) or deal.norm_email_domain
     deal.norm_phone = normalize_phone(deal.contact_phone, country)
     deal.norm_country = normalize_country(country)
+
+
+def account_apply_normalization(account: Account) -> None:
+    """Recompute an account's matching keys from its name and website (no save)."""
+    account.norm_company, account.name_words = company_keys(account.name)
+    account.norm_domain = registrable_domain(account.website)[:255]
 
 
 def _raw_copy(raw: dict[str, Any] | None) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from leads.choices import ImportKind
 from leads.crm_import.columns import COLUMNS, MODELS, Lookups, RowProblem
 from leads.crm_import.reader import SourceRow
 from leads.models import Account
-from leads.normalize import normalize_company, registrable_domain
+from leads.normalize import company_keys, registrable_domain
 
 BATCH_SIZE = 500
 # Bad rows kept on the CrmImport row (the command still prints every one). Past this,
@@ -87,7 +87,7 @@ def _clean_row(
                 reasons.append(str(problem))
     if kind == ImportKind.ACCOUNTS:
         if "name" in data:
-            data["norm_company"] = normalize_company(data["name"])[:200]
+            data["norm_company"], data["name_words"] = company_keys(data["name"])
         if "website" in data:
             data["norm_domain"] = registrable_domain(data["website"])[:255]
     return data, reasons

@@ -24,7 +24,9 @@ class Account(models.Model):
     )
     is_strategic = models.BooleanField(default=False)
     is_customer = models.BooleanField(_("existing customer"), default=False)
-    norm_company = models.CharField(max_length=200, blank=True, db_index=True)
+    norm_company = models.CharField(max_length=200, blank=True)
+    # The distinctive words of norm_company, which name search indexes.
+    name_words = models.CharField(max_length=200, blank=True)
     norm_domain = models.CharField(max_length=255, blank=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -105,7 +105,9 @@ class Deal(models.Model):
     )
 
     # Normalized keys (derived; see leads.normalize)
-    norm_company = models.CharField(max_length=200, blank=True, db_index=True)
+    norm_company = models.CharField(max_length=200, blank=True)
+    # The distinctive words of norm_company, which name search indexes.
+    name_words = models.CharField(max_length=200, blank=True)
     norm_domain = models.CharField(max_length=255, blank=True, db_index=True)
     norm_email = models.CharField(max_length=254, blank=True, db_index=True)
     norm_email_domain = models.CharField(max_length=255, blank=True, db_index=True)

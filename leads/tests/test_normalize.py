@@ -3,6 +3,8 @@
 import pytest
 
 from leads.normalize import (
+    is_generic,
+    name_words,
     normalize_company,
     normalize_country,
     normalize_email,
@@ -27,6 +29,14 @@ from leads.normalize import (
     ("AT&T Inc.", "att"),
     ("Procter & Gamble", "procter and gamble"),
     ("Ltd", "ltd"),
+    ("Moore & Bauer Ges.m.b.H.", "moore and bauer"),
+    ("Kumar Transports P.L.C.", "kumar transports"),
+    ("Delta S.A.R.L.", "delta"),
+    ("Nowak Sp. z o.o.", "nowak"),
+    ("Dvorak spol. s r.o.", "dvorak"),
+    ("I.B.M. Corp", "ibm"),
+    ("A.B.C. Supplies Ltd", "abc supplies"),
+    ("Plan B Ltd", "plan b"),
 ])
 def test_company_names_lose_legal_forms_case_accents_and_punctuation(raw, key):
     assert normalize_company(raw) == key
@@ -58,3 +68,23 @@ def test_emails_and_countries_are_trimmed_and_cased():
     assert normalize_email("no-at-sign") == ""
     assert normalize_country(" de ") == "DE"
     assert normalize_country("Germany") == ""
+
+
+@pytest.mark.parametrize(("company", "words"), [
+    ("kumar transports", "kumar"),
+    ("acme global solutions", "acme"),
+    ("shouwaant indsutries", "shouwaant"),  # a mistyped common word is still common
+    ("morozov maschiennbau", "morozov"),
+    ("lopez groep", "lopez"),
+    ("xu and sons", "xu and sons"),  # too little is left: the whole name
+    ("global solutions", "global solutions"),
+    ("solaris energy", "solaris"),  # near "solar", but not a typo of it
+    ("", ""),
+])
+def test_name_words_keep_what_identifies_a_company(company, words):
+    assert name_words(company) == words
+
+
+def test_a_name_of_common_words_only_is_generic():
+    assert is_generic("global transport services")
+    assert not is_generic("apex transport services")

@@ -74,8 +74,8 @@ def test_a_same_partner_resubmission_is_flagged(partner_a):
 
 
 def test_an_open_opportunity_is_a_direct_sales_conflict(partner_a):
-    account = AccountFactory(name="Umbrella Health Inc.", norm_company="umbrella health",
-                             norm_domain="umbrella.com", is_customer=True)
+    account = AccountFactory(name="Umbrella Health Inc.", website="umbrella.com",
+                             is_customer=True)
     opportunity = Opportunity.objects.create(external_id="OPP-1", account=account, name="Expansion",
                                              stage=OpportunityStage.PROPOSAL)
     deal = screen(submitted(partner=partner_a, company_name="Umbrella Health", website="umbrella.com"))
@@ -86,8 +86,7 @@ def test_an_open_opportunity_is_a_direct_sales_conflict(partner_a):
 
 
 def test_a_strategic_account_stops_the_deal(partner_a):
-    AccountFactory(name="Wayne Enterprises", norm_company="wayne enterprises",
-                   norm_domain="wayne.com", is_strategic=True)
+    AccountFactory(name="Wayne Enterprises", website="wayne.com", is_strategic=True)
     deal = screen(submitted(partner=partner_a, company_name="Wayne Enterprises Ltd", website="wayne.com"))
     assert deal.matches.filter(kind=MatchKind.STRATEGIC_ACCOUNT).exists()
     assert deal.stop_rule_hits.filter(rule=StopRule.STRATEGIC_ACCOUNT).exists()

@@ -26,9 +26,12 @@ from leads.choices import (
     Urgency,
 )
 from leads.models import Account, Deal, Opportunity, Product
-from leads.normalize import normalize_company, registrable_domain
 from leads.screening import deal_screening_run
-from leads.services import deal_apply_normalization, deal_question_ask
+from leads.services import (
+    account_apply_normalization,
+    deal_apply_normalization,
+    deal_question_ask,
+)
 from partners.choices import MemberRole, ProgramStatus, StaffRole
 from partners.models import Membership, PartnerOrganization, Tier
 
@@ -148,8 +151,8 @@ class Command(BaseCommand):
                 country=rng.choice(COUNTRIES), industry=rng.choice(NAME_B),
                 sales_owner=sales_owner if rng.random() < 0.6 else None,
                 is_strategic=rng.random() < 0.05, is_customer=rng.random() < 0.3,
-                norm_company=normalize_company(legal), norm_domain=registrable_domain(domain),
             ))
+            account_apply_normalization(accounts[-1])
         Account.objects.bulk_create(accounts)
         opportunities = [
             Opportunity(
@@ -196,9 +199,8 @@ class Command(BaseCommand):
                     to_ask.append(deal)
         # The seed's scenario: two partners register the same end customer in one week.
         globex = Account(external_id="ACC-GLOBEX", name="Globex Corporation",
-                         website="https://www.globex.example", country="US",
-                         norm_company=normalize_company("Globex Corporation"),
-                         norm_domain=registrable_domain("globex.example"))
+                         website="https://www.globex.example", country="US")
+        account_apply_normalization(globex)
         (northwind, nw_members), (contoso, co_members) = partners[0], partners[1]
         to_screen.append(self._deal(rng, northwind, nw_members[1], globex, products,
                                     DealStatus.SUBMITTED, now - timedelta(days=4)))
