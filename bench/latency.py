@@ -139,7 +139,7 @@ def query_kind(sql: str) -> str:
     table = "account" if 'FROM "leads_account"' in sql else \
         "opportunity" if 'FROM "leads_opportunity"' in sql else "deal"
     if sql.startswith("SET LOCAL"):
-        return "SET LOCAL trigram settings"
+        return "SET LOCAL (transaction settings)"
     if "%>" in sql:
         return f"{table}: trigram candidates"
     if "norm_domain" in sql.split("WHERE")[-1] or "norm_email" in sql.split("WHERE")[-1]:

@@ -172,10 +172,13 @@ def _add_opportunities(conn: psycopg.Connection, after_id: int, owner_id: int) -
 def check_normalization(sample: int = 300) -> int:
     """Recompute the keys of sampled rows with the real code; raise on any difference."""
     from leads.models import Account, Deal
-    from leads.services import account_apply_normalization, deal_apply_normalization
+    from leads.services import (
+        NORMALIZED_KEYS,
+        account_apply_normalization,
+        deal_apply_normalization,
+    )
 
-    keys = [f.attname for f in Deal._meta.concrete_fields
-            if f.attname.startswith("norm_") or f.attname == "name_words"]
+    keys = NORMALIZED_KEYS
     checked = 0
     for deal in Deal.objects.order_by("?")[:sample]:
         stored = [getattr(deal, k) for k in keys]

@@ -14,6 +14,7 @@ from leads import selectors, services
 from leads.filters import DealFilter
 from leads.forms import DealForm
 from leads.models import Deal, Product
+from leads.normalize import country_code
 from partnerportal.api import IsPartnerMember
 
 READ_ONLY_FIELDS = [
@@ -30,7 +31,10 @@ class DealSerializer(serializers.ModelSerializer):
     products = serializers.SlugRelatedField(
         slug_field="sku", many=True, required=False, queryset=Product.objects.filter(active=True)
     )
-    country = serializers.CharField(max_length=2, required=False, allow_blank=True)
+    country = serializers.CharField(
+        max_length=100, required=False, allow_blank=True,
+        help_text=_("ISO 3166 code (DE, DEU) or English name (Germany)."),
+    )
     submit = serializers.BooleanField(
         write_only=True, required=False, default=False,
         help_text=_("Submit for screening right away instead of saving a draft."),
@@ -46,9 +50,18 @@ class DealSerializer(serializers.ModelSerializer):
         data["country"] = str(instance.country or "")
         return data
 
+    def validate_country(self, value: str) -> str:
+        code = country_code(value)
+        if code is None:
+            raise serializers.ValidationError(
+                _("Not a country: give an ISO 3166 code (DE) or an English name (Germany)."))
+        return code
+
     def validate(self, attrs: dict) -> dict:
         """Run the web form's validation too, so API and pages accept the same input."""
         form_data = {k: v for k, v in self.initial_data.items() if k in DealForm.base_fields}
+        if "country" in attrs:
+            form_data["country"] = attrs["country"]
         form_data["products"] = [p.pk for p in attrs.get("products", [])]
         form_data.setdefault("currency", "USD")
         form = DealForm(data=form_data)

@@ -30,6 +30,12 @@ NAME_MATCH = 80
 # word_similarity(distinctive words of the name, a stored name) at least this: retrieval.
 WORD_SIMILARITY_THRESHOLD = 0.5
 CANDIDATE_LIMIT = 25
+# What scoring and classification read of another registration (its long texts are not).
+CANDIDATE_DEAL_FIELDS = (
+    "partner", "status", "source", "website", "contact_name", "need", "submitted_at",
+    "created_at", "norm_company", "norm_email", "norm_email_domain", "norm_phone",
+    "norm_country",
+)
 # Statuses of other registrations worth comparing against (drafts are private work).
 COMPARABLE_STATUSES = [s for s in DealStatus.values if s not in {DealStatus.DRAFT}]
 
@@ -202,58 +208,65 @@ def _name_search() -> Iterator[None]:
         yield
 
 
-def _similar_names(queryset, name: str) -> list[int]:
-    """Ids of rows whose distinctive words are like those of `name`, the most similar
-    names first (trigram word similarity on a GIN index on PostgreSQL; inside
-    `_name_search`)."""
+def _similar_names(queryset, name: str):
+    """Ids of up to CANDIDATE_LIMIT rows whose distinctive words are like those of `name`,
+    the most similar names first.
+
+    On PostgreSQL an unevaluated `values("id")` query (trigram word similarity on the GIN
+    index, inside `_name_search`); on SQLite a list, from comparing every name in process.
+    """
+    if connection.vendor == "postgresql":
+        if not name:
+            return queryset.none().values("id")
+        return (queryset.filter(name_words__trigram_word_similar=name_words(name))
+                .annotate(similarity=TrigramSimilarity("norm_company", name))
+                .order_by("-similarity").values("id")[:CANDIDATE_LIMIT])
     if not name:
         return []
-    if connection.vendor == "postgresql":
-        return list(
-            queryset.filter(name_words__trigram_word_similar=name_words(name))
-            .annotate(similarity=TrigramSimilarity("norm_company", name))
-            .order_by("-similarity")
-            .values_list("id", flat=True)[:CANDIDATE_LIMIT]
-        )
-    # Without trigrams, every name is compared; one below NAME_MATCH could only match
-    # through an exact key, and those are looked up apart.
+    # A name below NAME_MATCH could only match through an exact key, looked up apart.
     choices = dict(queryset.exclude(norm_company="").values_list("id", "norm_company"))
     found = process.extract(name, choices, scorer=lambda a, b, **_kw: company_similarity(a, b),
                             limit=CANDIDATE_LIMIT, score_cutoff=NAME_MATCH)
     return [key for _value, _score, key in found]
 
 
+def _either(by_keys, by_name):
+    """The ids found by exact keys or by name, as one subquery where the database can run
+    a limited query inside a UNION (PostgreSQL), else as a list."""
+    by_keys = by_keys.values("id")[:CANDIDATE_LIMIT]
+    if connection.vendor == "postgresql":
+        return by_keys.union(by_name)
+    return [row["id"] for row in by_keys] + list(by_name)
+
+
 def _deal_candidates(deal: Deal) -> list[Deal]:
     """Other registrations (any partner, any source) that may be the same end customer."""
     others = Deal.objects.exclude(pk=deal.pk).filter(status__in=COMPARABLE_STATUSES)
     domains = sorted(Subject.of_deal(deal).domains)
-    keys = Q()
+    keys = Q(pk__in=[])
     if domains:
         keys |= Q(norm_domain__in=domains) | Q(norm_email_domain__in=domains)
     for name in ("norm_email", "norm_phone"):
         value = getattr(deal, name)
         if value:
             keys |= Q(**{name: value})
-    ids = set(others.filter(keys).values_list("id", flat=True)[:CANDIDATE_LIMIT]) if keys else set()
     # A name-only candidate from another country cannot reach MATCH_THRESHOLD (the country
     # penalty keeps it below), so names are searched within the deal's country only.
     same_country = others.filter(norm_country=deal.norm_country) if deal.norm_country else others
-    ids.update(_similar_names(same_country, deal.norm_company))
-    return list(Deal.objects.filter(id__in=ids).select_related("partner"))
+    ids = _either(others.filter(keys), _similar_names(same_country, deal.norm_company))
+    return list(Deal.objects.filter(pk__in=ids).only(*CANDIDATE_DEAL_FIELDS))
 
 
 def _account_candidates(deal: Deal) -> list[Account]:
     """CRM accounts that may be the deal's end customer, with their opportunities loaded."""
     accounts = Account.objects.all()
-    ids = set()
     domains = sorted(Subject.of_deal(deal).domains)
-    if domains:
-        ids.update(accounts.filter(norm_domain__in=domains).values_list("id", flat=True)[:CANDIDATE_LIMIT])
+    by_keys = accounts.filter(norm_domain__in=domains)
     if deal.norm_country:
         # Same country, or none recorded (two scans of the one index, OR-ed).
         accounts = accounts.filter(Q(country=deal.norm_country) | Q(country=""))
-    ids.update(_similar_names(accounts, deal.norm_company))
-    return list(Account.objects.filter(id__in=ids).prefetch_related("opportunities"))
+    ids = _either(by_keys, _similar_names(accounts, deal.norm_company))
+    return list(Account.objects.filter(pk__in=ids).prefetch_related("opportunities"))
 
 
 def candidates(deal: Deal) -> tuple[list[Deal], list[Account]]:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 import tldextract
+from django_countries import countries
 from rapidfuzz import fuzz, process
 
 # Private suffixes too, so "acme.myshopify.com" is Acme's own site, not Shopify's.
@@ -140,6 +141,31 @@ def normalize_phone(value: str | None, country: str | None = None) -> str:
     if not phonenumbers.is_possible_number(number):
         return ""
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# Country names people write that are not the ISO short names django-countries knows.
+_COUNTRY_ALIASES = {
+    "uk": "GB", "united kingdom": "GB", "great britain": "GB", "britain": "GB", "england": "GB",
+    "scotland": "GB", "wales": "GB", "northern ireland": "GB", "united states": "US",
+    "america": "US", "u s a": "US", "u s": "US", "the netherlands": "NL", "holland": "NL",
+    "deutschland": "DE", "espana": "ES", "italia": "IT", "schweiz": "CH", "suisse": "CH",
+    "osterreich": "AT", "brasil": "BR", "czechia": "CZ", "czech republic": "CZ",
+    "russia": "RU", "south korea": "KR", "korea": "KR", "uae": "AE", "hong kong sar": "HK",
+}
+
+
+def country_code(value: str | None) -> str | None:
+    """The ISO 3166-1 alpha-2 code of a code (DE, DEU, 276), an English name ("Germany") or
+    a common alias ("UK", "United States", "Deutschland"); '' for a blank value, None for
+    anything unknown."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().lower()
+    folded = re.sub(r"[^a-z ]", " ", folded)
+    folded = re.sub(r"\s+", " ", folded).strip()
+    code = _COUNTRY_ALIASES.get(folded) or countries.alpha2(value) or countries.by_name(value)
+    return str(code) if code else None
 
 
 def normalize_country(value: str | None) -> str:

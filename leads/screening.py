@@ -24,7 +24,7 @@ from leads.choices import (
     StepStatus,
 )
 from leads.models import Deal, DuplicateMatch, QualificationSummary, ScreeningStep, StopRuleHit
-from leads.services import deal_apply_normalization
+from leads.services import NORMALIZED_KEYS, deal_apply_normalization
 from partners.selectors import program_rules_get
 from reviews.choices import TaskKind
 from reviews.services import review_task_open
@@ -88,9 +88,7 @@ def _step_normalize(deal: Deal) -> Callable[[], str]:
     deal_apply_normalization(deal)
 
     def persist() -> str:
-        Deal.objects.filter(pk=deal.pk).update(
-            norm_company=deal.norm_company, norm_domain=deal.norm_domain,
-            norm_email=deal.norm_email, norm_phone=deal.norm_phone, norm_country=deal.norm_country)
+        Deal.objects.filter(pk=deal.pk).update(**{key: getattr(deal, key) for key in NORMALIZED_KEYS})
         return f"domain={deal.norm_domain or '-'} company={deal.norm_company or '-'}"
 
     return persist

@@ -67,6 +67,11 @@ def _require_same_partner(*, partner: PartnerOrganization, deal: Deal) -> None:
         raise NotAllowed(_("This deal belongs to another organization."))
 
 
+# The fields deal_apply_normalization derives from the raw ones.
+NORMALIZED_KEYS = ("norm_company", "name_words", "norm_email", "norm_email_domain",
+                   "norm_domain", "norm_phone", "norm_country")
+
+
 def deal_apply_normalization(deal: Deal) -> None:
     """Recompute the normalized matching keys from the raw fields (no save)."""
     country = str(deal.country or "")

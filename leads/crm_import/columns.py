@@ -16,10 +16,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils.translation import gettext as _
-from django_countries import countries
 
 from leads.choices import ImportKind, OpportunityStage
 from leads.models import Account, Opportunity
+from leads.normalize import country_code
 from partnerportal.exceptions import ApplicationError
 
 
@@ -52,12 +52,8 @@ def _text(value: str, column: str, lookups: Lookups) -> str:
 
 
 def _country(value: str, column: str, lookups: Lookups) -> str:
-    if not value:
-        return ""
-    # ISO codes (DE, DEU, 276) or English names; "UK" is what people write for GB.
-    code = "GB" if value.upper() == "UK" else countries.alpha2(value)
-    code = code or countries.by_name(value)
-    if not code:
+    code = country_code(value)
+    if code is None:
         raise RowProblem(
             _("%(column)s '%(value)s' is not an ISO 3166 country code")
             % {"column": column, "value": value}

@@ -224,6 +224,25 @@ def test_creating_a_deal_saves_a_normalized_draft(api_a, admin_a, product):
     assert AuditEvent.objects.filter(action="deal.create_draft", target_id=str(deal.pk)).count() == 1
 
 
+@pytest.mark.parametrize("country", ["Germany", "DEU", "deutschland", " de "])
+def test_a_country_may_be_given_by_name_or_code(api_a, product, country):
+    response = post_json(api_a, LIST_URL, complete_payload(country=country))
+
+    assert response.status_code == 201, response.content[:500]
+    deal = Deal.objects.get(pk=response.json()["id"])
+    assert (str(deal.country), deal.norm_country) == ("DE", "DE")
+    assert response.json()["country"] == "DE"
+    assert deal.raw_input["country"] == country
+
+
+def test_an_unknown_country_is_a_400_naming_the_field(api_a, product):
+    response = post_json(api_a, LIST_URL, complete_payload(country="Narnia"))
+
+    body = assert_json_error(response, 400, "country")
+    assert "ISO 3166" in body["country"][0]
+    assert not Deal.objects.exists()
+
+
 def test_read_only_fields_in_the_body_are_ignored(api_a, partner_b, product):
     payload = complete_payload(status="accepted", source="vendor", norm_domain="evil.example",
                                partner=partner_b.pk, reference="DR-999999")

@@ -39,6 +39,17 @@ def screen(deal: Deal) -> Deal:
     return deal
 
 
+def test_screening_stores_every_normalized_key(partner_a):
+    deal = submitted(partner=partner_a, company_name="Kumar Transports P.L.C.", country="GB",
+                     website="", contact_email="Raj@Kumar-Transports.co.uk")
+    Deal.objects.filter(pk=deal.pk).update(norm_company="", name_words="", norm_email="",
+                                           norm_email_domain="", norm_domain="")
+    deal = screen(deal)
+    assert (deal.norm_company, deal.name_words) == ("kumar transports", "kumar")
+    assert (deal.norm_email, deal.norm_email_domain, deal.norm_domain) == (
+        "raj@kumar-transports.co.uk", "kumar-transports.co.uk", "kumar-transports.co.uk")
+
+
 def test_two_partners_register_the_same_customer_in_one_week(partner_a, partner_b, admin_b):
     owner = StaffFactory(email="po@vendor.test")
     partner_b.partner_owner = owner
