@@ -237,6 +237,24 @@ _PREFIX_RE = re.compile(r"^(?:the|pt|ooo|zao|oao)\s")
 _INITIALS_RE = re.compile(r"\b\w(?: \w\b)+")
 
 
+# "(UK)", "(Deutschland)", "(Pty)": a bracketed place, region or legal form qualifies the
+# name, and is dropped like a legal form.
+_PARENTHESES_RE = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
+# "(formerly Globex)": an earlier name, not part of this one.
+_FORMER_RE = re.compile(r"(?:formerly|fka|previously|ehemals|anciennement|antes)\b")
+_REGIONS = frozenset("europe emea apac asia americas latam nordics benelux dach mena".split())
+
+
+def _unless_qualifier(match: re.Match) -> str:
+    """A bracketed part of a name: dropped if it names a place or a legal form, else kept."""
+    inner = match.group(1).strip()
+    words = re.sub(r"[^\w\s]", "", inner).lower().strip()
+    if (not words or words in _REGIONS or _SUFFIX_RE.fullmatch(" " + words)
+            or _FORMER_RE.match(words) or country_code(words)):
+        return " "
+    return f" {inner} "
+
+
 def normalize_company(value: str | None) -> str:
     """A comparable company name: ASCII, lower case, '&' as 'and', no legal form or 'The'.
 
@@ -247,6 +265,7 @@ def normalize_company(value: str | None) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     text = _WEB_SUFFIX_RE.sub("", text)
+    text = _PARENTHESES_RE.sub(_unless_qualifier, text)
     text = re.sub(r"(?<=\w)&(?=\w)", "", text)  # "AT&T" reads as one word
     text = text.replace("&", " and ").replace("+", " and ")
     text = re.sub(r"\s(und|et|y|en|och|og)\s", " and ", text)  # "and" in other languages

@@ -37,6 +37,13 @@ from leads.normalize import (
     ("I.B.M. Corp", "ibm"),
     ("A.B.C. Supplies Ltd", "abc supplies"),
     ("Plan B Ltd", "plan b"),
+    ("Acme (U.K.) Limited", "acme"),
+    ("Siemens (Deutschland) GmbH", "siemens"),
+    ("Acme Holdings (Pty) Ltd", "acme"),
+    ("Acme (Europe) B.V.", "acme"),
+    ("Northwind Traders (formerly Southwind Ltd)", "northwind traders"),
+    ("Widgets (Acme Group)", "widgets acme"),
+    ("Bank of America", "bank of america"),
 ])
 def test_company_names_lose_legal_forms_case_accents_and_punctuation(raw, key):
     assert normalize_company(raw) == key
