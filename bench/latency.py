@@ -141,7 +141,7 @@ def query_kind(sql: str) -> str:
     if sql.startswith("SET LOCAL"):
         return "SET LOCAL (transaction settings)"
     if "%>" in sql:
-        return f"{table}: trigram candidates"
+        return f"{table}: candidate rows (exact keys ∪ trigram names)"
     if "norm_domain" in sql.split("WHERE")[-1] or "norm_email" in sql.split("WHERE")[-1]:
         return f"{table}: exact keys"
     if sql.startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT")):

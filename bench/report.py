@@ -102,8 +102,9 @@ def _latency(run: Run) -> list[str]:
     out += ["", f"Target p95 ≤ {LATENCY_TARGET_MS:.0f} ms at {largest.size:,} records: "
             f"{_met(p95 <= LATENCY_TARGET_MS)} (p95 {p95:.1f} ms).", "",
             f"### Where the time goes at {largest.size:,} records", "",
-            "Each statement of `find_matches`, timed in a second pass (BEGIN/COMMIT of the "
-            "`SET LOCAL` transactions are not statements and are not included):", ""]
+            "Each statement of `find_matches`, timed in a second pass (the BEGIN and COMMIT "
+            "of the one transaction they run in are not statements and are not "
+            "included):", ""]
     diag_mean = sum(largest.diag_ms) / len(largest.diag_ms) if largest.diag_ms else 0.0
     rows = []
     for kind, values in sorted(largest.query_ms.items(), key=lambda kv: -sum(kv[1])):
@@ -113,8 +114,8 @@ def _latency(run: Run) -> list[str]:
     out += _table(["statement", "runs", "p50 ms", "p95 ms", "max ms", "ms per probe"], rows)
     statements = sum(sum(v) for v in largest.query_ms.values()) / largest.probes
     out += ["", f"Mean per probe in that pass: {diag_mean:.1f} ms in all, {statements:.1f} ms "
-            "inside statements; the rest is round trips of the transaction control, the "
-            "ORM and scoring.", ""]
+            "inside statements; the rest is BEGIN and COMMIT, building the queries and "
+            "rows in the ORM, and scoring.", ""]
     if run.explains:
         out += ["### Plans of the slowest trigram statements", "",
                 "The slowest statement of each trigram kind at each size, "
