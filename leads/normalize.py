@@ -203,7 +203,10 @@ _LEGAL_SUFFIXES = [
     "s e", "plc co", "bhd sdn", "s de r l", "s c a", "sca", "scs", "s r o", "spol s r o",
     # Dotted forms read as one word once single letters are joined ("G.m.b.H." -> "gmbh").
     "gesmbh", "ges mbh", "ges m b h", "sp zoo", "spol sro", "sa de cv", "sab de cv",
-    "s de rl de cv", "gmbh and co kg", "gmbh co kg", "kg aa", "og",
+    "s de rl de cv", "gmbh and co kg", "gmbh co kg", "kg aa", "og", "ks", "is", "sc",
+    # Turkish, Baltic, Greek, French, German, Hungarian, Slovenian, Ukrainian, Belgian ...
+    "sti", "ltd sti", "sia", "uab", "ou", "ae", "epe", "ike", "sci", "eurl", "gbr", "ggmbh",
+    "bt", "dd", "pjsc", "tov", "sgps", "vzw", "asbl", "scarl", "sapa", "lllp", "opc",
 ]
 # Common abbreviations, written out so "Intl" and "International" compare equal.
 _ABBREVIATIONS = {

@@ -44,6 +44,9 @@ from leads.normalize import (
     ("Northwind Traders (formerly Southwind Ltd)", "northwind traders"),
     ("Widgets (Acme Group)", "widgets acme"),
     ("Bank of America", "bank of america"),
+    ("Anadolu Gıda Ltd. Şti.", "anadolu gida"),
+    ("Nordhavn K/S", "nordhavn"),
+    ("Baltic Timber SIA", "baltic timber"),
 ])
 def test_company_names_lose_legal_forms_case_accents_and_punctuation(raw, key):
     assert normalize_company(raw) == key
