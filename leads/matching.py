@@ -1,8 +1,9 @@
 """Duplicate and conflict detection: retrieve candidates, score them, classify matches.
 
 Retrieval is cheap and index-backed: exact normalized keys (domain, e-mail, phone) plus
-trigram similarity on the normalized company name (a pg_trgm GIN index on PostgreSQL; an
-in-process rapidfuzz scan on SQLite). Scoring then compares the fields one by one with
+trigram word similarity between the distinctive words of company names (a pg_trgm GIN
+index on (country, name_words) on PostgreSQL; an in-process rapidfuzz scan on SQLite), one
+statement per table in one transaction. Scoring then compares the fields one by one with
 rapidfuzz and gives one score, the fields that matched and reasons a reviewer can read.
 
 A shared word is not a match: names are compared whole (ratio and token-sort ratio, never
@@ -27,7 +28,7 @@ from leads.normalize import is_generic, name_words, registrable_domain
 MATCH_THRESHOLD = 0.75
 # company_similarity at least this: the names count as a matched field.
 NAME_MATCH = 80
-# word_similarity(distinctive words of the name, a stored name) at least this: retrieval.
+# word_similarity between the distinctive words of two names at least this: retrieval.
 WORD_SIMILARITY_THRESHOLD = 0.5
 CANDIDATE_LIMIT = 25
 # What scoring and classification read of another registration (its long texts are not).
@@ -243,7 +244,7 @@ def _deal_candidates(deal: Deal) -> list[Deal]:
     """Other registrations (any partner, any source) that may be the same end customer."""
     others = Deal.objects.exclude(pk=deal.pk).filter(status__in=COMPARABLE_STATUSES)
     domains = sorted(Subject.of_deal(deal).domains)
-    keys = Q(pk__in=[])
+    keys = Q(pk__in=[])  # matches nothing: a deal without keys is searched by name only
     if domains:
         keys |= Q(norm_domain__in=domains) | Q(norm_email_domain__in=domains)
     for name in ("norm_email", "norm_phone"):

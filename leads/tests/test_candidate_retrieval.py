@@ -90,3 +90,16 @@ def test_the_migration_recomputes_the_name_keys_of_existing_rows():
     migration.recompute_names(apps, None)
     account.refresh_from_db()
     assert (account.norm_company, account.name_words) == ("kumar transports", "kumar")
+
+
+def test_a_registration_with_a_name_only_is_searched_by_name():
+    AccountFactory(name="Zentrix Analytics", country="DE", website="")
+    registration(company_name="Zentrix Analytics AG", country="DE", contact_email="")
+    deal = registration(company_name="Zentrix Analytics GmbH", country="DE", contact_email="")
+    assert found(deal) == {"Zentrix Analytics", "Zentrix Analytics AG"}
+
+
+def test_a_registration_without_a_name_is_found_by_its_keys_only():
+    AccountFactory(name="Zentrix Analytics", country="DE", website="zentrix.de")
+    deal = registration(company_name="", country="DE", website="https://zentrix.de")
+    assert found(deal) == {"Zentrix Analytics"}
