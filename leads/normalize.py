@@ -333,7 +333,7 @@ def is_generic(company: str) -> bool:
 
 
 @functools.lru_cache(maxsize=65536)
-def _is_common(word: str) -> bool:
+def _is_generic_word(word: str) -> bool:
     """A common business word, or one mistyped ("industris", "biosceinces")."""
     if word in GENERIC_WORDS:
         return True
@@ -348,7 +348,7 @@ def name_words(company: str) -> str:
     sit in so many names that searching for them finds thousands of rows scoring would
     drop. A name with under four letters left is kept whole ('xu and sons').
     """
-    words = " ".join(word for word in company.split() if not _is_common(word))
+    words = " ".join(word for word in company.split() if not _is_generic_word(word))
     return words if len(words.replace(" ", "")) >= 4 else company
 
 
