@@ -255,7 +255,7 @@ def _deal_candidates(deal: Deal) -> list[Deal]:
     # penalty keeps it below), so names are searched within the deal's country only.
     same_country = others.filter(norm_country=deal.norm_country) if deal.norm_country else others
     ids = _either(others.filter(keys), _similar_names(same_country, deal.norm_company))
-    return list(Deal.objects.filter(pk__in=ids).only(*CANDIDATE_DEAL_FIELDS))
+    return list(Deal.objects.filter(pk__in=ids).only(*CANDIDATE_DEAL_FIELDS).order_by())
 
 
 def _account_candidates(deal: Deal) -> list[Account]:
@@ -267,7 +267,7 @@ def _account_candidates(deal: Deal) -> list[Account]:
         # Same country, or none recorded (two scans of the one index, OR-ed).
         accounts = accounts.filter(Q(country=deal.norm_country) | Q(country=""))
     ids = _either(by_keys, _similar_names(accounts, deal.norm_company))
-    return list(Account.objects.filter(pk__in=ids).prefetch_related("opportunities"))
+    return list(Account.objects.filter(pk__in=ids).prefetch_related("opportunities").order_by())
 
 
 def candidates(deal: Deal) -> tuple[list[Deal], list[Account]]:
@@ -292,7 +292,8 @@ def find_matches(deal: Deal, *, threshold: float = MATCH_THRESHOLD) -> list[Matc
         if match and match.score >= threshold:
             match.target = account
             matches.append(match)
-    return sorted(matches, key=lambda m: -m.score)
+    # Best first; ties in a fixed order (registrations before accounts, older first).
+    return sorted(matches, key=lambda m: (-m.score, isinstance(m.target, Account), m.target.pk))
 
 
 @dataclass(frozen=True)
