@@ -270,6 +270,7 @@ def normalize_company(value: str | None) -> str:
     text = _WEB_SUFFIX_RE.sub("", text)
     text = _PARENTHESES_RE.sub(_unless_qualifier, text)
     text = re.sub(r"(?<=\w)&(?=\w)", "", text)  # "AT&T" reads as one word
+    text = re.sub(r"\b(\w{1,2}) & (?!co\b)(\w{1,2})\b", r"\1\2", text)  # so does "AT & T"
     text = text.replace("&", " and ").replace("+", " and ")
     text = re.sub(r"\s(und|et|y|en|och|og)\s", " and ", text)  # "and" in other languages
     text = re.sub(r"[^\w\s]", " ", text)

@@ -47,6 +47,10 @@ from leads.normalize import (
     ("Anadolu Gıda Ltd. Şti.", "anadolu gida"),
     ("Nordhavn K/S", "nordhavn"),
     ("Baltic Timber SIA", "baltic timber"),
+    ("AT & T Inc.", "att"),
+    ("A & B Plumbing", "ab plumbing"),
+    ("A&B Plumbing Ltd", "ab plumbing"),
+    ("Jo & Co", "jo"),
 ])
 def test_company_names_lose_legal_forms_case_accents_and_punctuation(raw, key):
     assert normalize_company(raw) == key
