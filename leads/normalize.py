@@ -282,7 +282,17 @@ def normalize_company(value: str | None) -> str:
     text = " ".join(_ABBREVIATIONS.get(word, word) for word in text.split())
     stripped = _SUFFIX_RE.sub("", " " + text).strip()
     stripped = _PREFIX_RE.sub("", stripped + " ").strip()
+    stripped = _without_trailing_place(stripped)
     return stripped or text
+
+
+def _without_trailing_place(name: str) -> str:
+    """'acme uk' and 'acme usa' are 'acme'. Other places stay: too many names end in one
+    ('Bank of America', 'Air France', 'Toys R Us', 'Acme IT')."""
+    words = name.split()
+    if len(words) > 1 and words[-1] in {"uk", "usa"}:
+        words.pop()
+    return " ".join(words)
 
 
 # Words many unrelated companies use (industries, places, "and", "sons"), in the languages

@@ -51,6 +51,9 @@ from leads.normalize import (
     ("A & B Plumbing", "ab plumbing"),
     ("A&B Plumbing Ltd", "ab plumbing"),
     ("Jo & Co", "jo"),
+    ("Microsoft UK Ltd", "microsoft"),
+    ("Acme U.S.A., Inc.", "acme"),
+    ("Air France", "air france"),
 ])
 def test_company_names_lose_legal_forms_case_accents_and_punctuation(raw, key):
     assert normalize_company(raw) == key
