@@ -231,6 +231,17 @@ def _similar_names(queryset, name: str):
     return [key for _value, _score, key in found]
 
 
+def _same_country(queryset, field: str, deal: Deal):
+    """Rows in the deal's country or with none recorded, where names are searched.
+
+    A name-only candidate from another country cannot reach MATCH_THRESHOLD (the country
+    penalty keeps it below). Two scans of the one (country, name_words) index, OR-ed.
+    """
+    if not deal.norm_country:
+        return queryset
+    return queryset.filter(Q(**{field: deal.norm_country}) | Q(**{field: ""}))
+
+
 def _either(by_keys, by_name):
     """The ids found by exact keys or by name, as one subquery where the database can run
     a limited query inside a UNION (PostgreSQL), else as a list."""
@@ -251,10 +262,8 @@ def _deal_candidates(deal: Deal) -> list[Deal]:
         value = getattr(deal, name)
         if value:
             keys |= Q(**{name: value})
-    # A name-only candidate from another country cannot reach MATCH_THRESHOLD (the country
-    # penalty keeps it below), so names are searched within the deal's country only.
-    same_country = others.filter(norm_country=deal.norm_country) if deal.norm_country else others
-    ids = _either(others.filter(keys), _similar_names(same_country, deal.norm_company))
+    ids = _either(others.filter(keys), _similar_names(_same_country(others, "norm_country", deal),
+                                                      deal.norm_company))
     return list(Deal.objects.filter(pk__in=ids).only(*CANDIDATE_DEAL_FIELDS).order_by())
 
 
@@ -263,10 +272,8 @@ def _account_candidates(deal: Deal) -> list[Account]:
     accounts = Account.objects.all()
     domains = sorted(Subject.of_deal(deal).domains)
     by_keys = accounts.filter(norm_domain__in=domains)
-    if deal.norm_country:
-        # Same country, or none recorded (two scans of the one index, OR-ed).
-        accounts = accounts.filter(Q(country=deal.norm_country) | Q(country=""))
-    ids = _either(by_keys, _similar_names(accounts, deal.norm_company))
+    ids = _either(by_keys, _similar_names(_same_country(accounts, "country", deal),
+                                          deal.norm_company))
     return list(Account.objects.filter(pk__in=ids).prefetch_related("opportunities").order_by())
 
 

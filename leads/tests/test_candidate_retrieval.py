@@ -54,12 +54,13 @@ def test_companies_sharing_only_common_words_are_not_candidates():
     assert found(deal) == set()
 
 
-def test_names_are_searched_in_the_deal_country_and_in_accounts_without_one():
+def test_names_are_searched_in_the_deal_country_and_in_records_without_one():
     AccountFactory(name="Zentrix Analytics", country="", website="")
     AccountFactory(name="Zentrix Analytics SARL", country="FR", website="")
     registration(company_name="Zentrix Analytics Pty", country="AU")
+    registration(company_name="Zentrix Analytics Inc", country="")
     deal = registration(company_name="Zentrix Analytics GmbH", country="DE")
-    assert found(deal) == {"Zentrix Analytics"}
+    assert found(deal) == {"Zentrix Analytics", "Zentrix Analytics Inc"}
 
 
 def test_short_names_are_searched_whole():
