@@ -223,6 +223,12 @@ _ABBREVIATIONS = {
     "comm": "communications", "comms": "communications", "telecom": "telecommunications",
     "elec": "electric", "chem": "chemical", "mfrs": "manufacturers", "prod": "products",
     "prods": "products", "st": "saint", "ste": "sainte", "mt": "mount", "ft": "fort",
+    "inv": "investments", "invs": "investments", "syst": "systems", "serv": "services",
+    "servs": "services", "solns": "solutions", "soln": "solution", "constr": "construction",
+    "props": "properties", "env": "environmental", "edu": "education", "mktg": "marketing",
+    "hlth": "health", "bldg": "building", "bldrs": "builders", "equip": "equipment",
+    "whse": "warehouse", "amer": "american", "techn": "technologies", "ents": "enterprises",
+    "assn": "association", "acad": "academy", "coop": "cooperative",
 }
 
 _SUFFIX_RE = re.compile(

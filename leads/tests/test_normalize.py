@@ -54,6 +54,8 @@ from leads.normalize import (
     ("Microsoft UK Ltd", "microsoft"),
     ("Acme U.S.A., Inc.", "acme"),
     ("Air France", "air france"),
+    ("Sliockity Inv Cyber", "sliockity investments cyber"),
+    ("Delta Constr & Bldrs", "delta construction and builders"),
 ])
 def test_company_names_lose_legal_forms_case_accents_and_punctuation(raw, key):
     assert normalize_company(raw) == key
