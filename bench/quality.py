@@ -337,7 +337,7 @@ def evaluate(pairs: list[Pair]) -> list[Outcome]:
         sb, sa = subject(pair.b), subject(pair.a)
         match = matching.score(sb, sa)
         value = match.score if match else 0.0
-        # What the exact-key queries of deal_candidates / account_candidates would find.
+        # What the exact-key part of matching.candidates would find.
         keys = bool(sb.domains & sa.domains) or (
             pair.a.kind == "deal" and bool((sb.email and sb.email == sa.email)
                                            or (sb.phone and sb.phone == sa.phone)))
