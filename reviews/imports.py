@@ -52,8 +52,7 @@ def _list_context(request: HttpRequest, form: CrmImportForm | None) -> dict:
     return {
         "imports": crm_import_recent()[:RECENT],
         "form": (form or CrmImportForm()) if can_upload else None,
-        "account_columns": COLUMNS[ImportKind.ACCOUNTS],
-        "opportunity_columns": COLUMNS[ImportKind.OPPORTUNITIES],
+        "column_sets": [(kind.label, COLUMNS[kind]) for kind in ImportKind],
         "max_mb": max_file_bytes() // (1024 * 1024),
     }
 
