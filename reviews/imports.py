@@ -5,8 +5,6 @@ admins may upload. The detail page's progress fragment polls itself (htmx) until
 import is done or failed.
 """
 
-import csv
-
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +22,7 @@ from leads.crm_import import (
     crm_import_list as crm_import_recent,
 )
 from leads.models import CrmImport
+from partnerportal.csv import csv_response
 from partnerportal.decorators import staff_required
 from partnerportal.exceptions import ApplicationError
 from partnerportal.htmx import render_page_or_partial
@@ -112,29 +111,16 @@ def crm_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _cell(value: object) -> str:
-    # A leading = + - @ would run as a formula when the CSV is opened in a spreadsheet.
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @require_GET
 @staff_required
 def crm_import_errors(request: HttpRequest, pk: int) -> HttpResponse:
-    """The import's bad rows as CSV (line, external_id, reason)."""
+    """The import's bad rows as CSV (line, external_id, reason), formulas defused."""
     crm_import = _get_or_404(pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="crm-import-{crm_import.pk}-errors.csv"'
+    return csv_response(
+        filename=f"crm-import-{crm_import.pk}-errors.csv",
+        header=["line", "external_id", "reason"],
+        rows=(
+            [row.get("line"), row.get("external_id", ""), row.get("reason", "")]
+            for row in crm_import.error_rows
+        ),
     )
-    writer = csv.writer(response)
-    writer.writerow(["line", "external_id", "reason"])
-    for row in crm_import.error_rows:
-        writer.writerow(
-            [
-                row.get("line"),
-                _cell(row.get("external_id", "")),
-                _cell(row.get("reason", "")),
-            ]
-        )
-    return response

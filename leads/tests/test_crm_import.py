@@ -571,7 +571,9 @@ def test_the_bad_rows_download_as_csv_with_formulas_defused(staff_client, seller
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response.content.decode().splitlines() == [
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="crm-import-{crm_import.pk}-errors.csv"')
+    assert response.content.decode("utf-8-sig").splitlines() == [
         "line,external_id,reason", "2,'=HYPERLINK(1),name is required"]
 
 
