@@ -129,17 +129,30 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# The "database" cache (table created by migration partnerportal.0001) is where the
+# default cache goes while Redis does not answer, so sign-in and its rate limits keep
+# working, shared by every process (partnerportal/cache.py).
+DATABASE_CACHE = {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": "portal_cache",
+    "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="portal"),
+}
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "partnerportal.cache.RedisWithDatabaseFallbackCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="portal"),
-        }
+            "FALLBACK": "database",
+            "RETRY_SECONDS": env.int("CACHE_REDIS_RETRY_SECONDS", default=10),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        },
+        "database": DATABASE_CACHE,
     }
 else:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "database": DATABASE_CACHE,
     }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -182,9 +195,14 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# Failed sign-ins (README "Sign-in limits"): per address 10 a minute; per account and
+# address 5 in 5 minutes (the adapter adds the address to the key, so a flood from one
+# address never locks the owner out elsewhere); per account from all addresses together
+# 100 an hour, more than one address can reach. Refusals answer HTTP 429.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
+    "login_failed_account": "100/h/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
