@@ -28,6 +28,12 @@ WITHDRAWABLE_STATUSES = {
     DealStatus.NEEDS_INFO,
     DealStatus.ACCEPTED,
 }
+# Statuses in which a partner owner may decide a deal (accept, reject, ask for information).
+DECIDABLE_STATUSES = {DealStatus.IN_REVIEW, DealStatus.NEEDS_INFO}
+# Statuses after which nothing more happens to a deal.
+CLOSED_STATUSES = {
+    DealStatus.REJECTED, DealStatus.WON, DealStatus.LOST, DealStatus.WITHDRAWN, DealStatus.EXPIRED,
+}
 # Statuses in which the deal counts as an open registration of its end customer.
 OPEN_STATUSES = {
     DealStatus.SUBMITTED,

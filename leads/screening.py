@@ -24,7 +24,7 @@ from leads.choices import (
     StepStatus,
 )
 from leads.models import Deal, DuplicateMatch, QualificationSummary, ScreeningStep, StopRuleHit
-from leads.services import NORMALIZED_KEYS, deal_apply_normalization
+from leads.services import NORMALIZED_KEYS, deal_apply_normalization, deal_status_record
 from partners.selectors import program_rules_get
 from reviews.choices import TaskKind
 from reviews.services import review_task_open
@@ -52,6 +52,8 @@ def _claim(deal_id: int) -> bool:
         if deal is None or deal.status != DealStatus.SCREENING:
             return False
         if claimed:
+            deal_status_record(deal=deal, before=DealStatus.SUBMITTED, after=DealStatus.SCREENING,
+                               actor=None, at=now)
             audit_record(actor=None, action="deal.screening_start", target=deal,
                          before={"status": DealStatus.SUBMITTED}, after={"status": DealStatus.SCREENING})
     return True
@@ -181,6 +183,8 @@ def _finish(deal_id: int) -> bool:
         deal.status = DealStatus.IN_REVIEW
         deal.screening_finished_at = timezone.now()
         deal.save(update_fields=["status", "screening_finished_at", "updated_at"])
+        deal_status_record(deal=deal, before=DealStatus.SCREENING, after=DealStatus.IN_REVIEW,
+                           actor=None, at=deal.screening_finished_at)
         summary = QualificationSummary.objects.filter(deal=deal).first()
         audit_record(actor=None, action="deal.screening_finish", target=deal,
                      before={"status": DealStatus.SCREENING},

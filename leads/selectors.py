@@ -58,11 +58,19 @@ PARTNER_TIMELINE_LABELS = {
     "deal.screening_start": _("Screening started"),
     "deal.screening_finish": _("Screened; waiting for review"),
     "deal.question_ask": _("Vendor asked a question"),
+    "deal.request_info": _("Vendor asked for more information"),
     "deal.question_answer": _("Question answered"),
     "deal.withdraw": _("Withdrawn"),
     "deal.accept": _("Accepted"),
     "deal.reject": _("Rejected"),
     "deal.expire": _("Protection window expired"),
+    "deal.protection_warn": _("Protection window ends soon"),
+    "deal.extension_request": _("Extension requested"),
+    "deal.extension_approve": _("Extension approved"),
+    "deal.extension_refuse": _("Extension refused"),
+    "deal.convert": _("Converted to an opportunity by the vendor's sales team"),
+    "deal.won": _("Won"),
+    "deal.lost": _("Lost"),
 }
 
 

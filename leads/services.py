@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record, changed, snapshot
 from leads.choices import WITHDRAWABLE_STATUSES, DealStatus
-from leads.models import Account, Deal, DealQuestion, Product
+from leads.models import Account, Deal, DealQuestion, DealStatusChange, Product
 from leads.normalize import (
     company_keys,
     email_domain,
@@ -46,6 +46,14 @@ EDITABLE_FIELDS = [
     "introduction_path", "relationship_notes", "customer_consent",
 ]
 _AUDITED_FIELDS = EDITABLE_FIELDS + ["status"]
+
+
+def deal_status_record(*, deal: Deal, before: str, after: str, actor, at=None) -> None:
+    """Write the status-history row of one transition (call inside its transaction)."""
+    DealStatusChange.objects.create(
+        deal_id=deal.pk, partner_id=deal.partner_id, from_status=before or "", to_status=after,
+        actor=actor if getattr(actor, "pk", None) else None, at=at or timezone.now(),
+    )
 
 
 def _require_member(*, partner: PartnerOrganization, actor) -> None:
@@ -121,7 +129,7 @@ def deal_save_draft(
     _require_can_register(partner)
     with transaction.atomic():
         if deal is None:
-            deal = Deal(partner=partner, created_by=actor)
+            deal = Deal(partner=partner, created_by=actor, owner=actor)
             before: dict = {}
         else:
             _require_same_partner(partner=partner, deal=deal)
@@ -186,8 +194,14 @@ def deal_submit(*, partner: PartnerOrganization, actor, deal: Deal) -> Deal:
             status=DealStatus.SUBMITTED, submitted_at=now, updated_at=now
         )
         if updated != 1:
+            # Say what actually won: a withdraw racing this submit, or an earlier submit.
+            current = Deal.objects.filter(pk=deal.pk).values_list("status", flat=True).first()
+            if current == DealStatus.WITHDRAWN:
+                raise InvalidTransition(_("This deal was withdrawn."))
             raise InvalidTransition(_("This deal was already submitted."))
         deal.refresh_from_db()
+        deal_status_record(deal=deal, before=DealStatus.DRAFT, after=DealStatus.SUBMITTED,
+                           actor=actor, at=now)
         audit_record(
             actor=actor,
             action="deal.submit",
@@ -201,7 +215,11 @@ def deal_submit(*, partner: PartnerOrganization, actor, deal: Deal) -> Deal:
 
 
 def deal_withdraw(*, partner: PartnerOrganization, actor, deal: Deal, reason: str) -> Deal:
-    """The partner withdraws its registration (allowed until it is converted or closed)."""
+    """The partner withdraws its registration (allowed until it is converted or closed).
+
+    The deal's open review tasks are cancelled with it.
+    """
+    from reviews.services import review_tasks_cancel
     _require_member(partner=partner, actor=actor)
     _require_same_partner(partner=partner, deal=deal)
     reason = (reason or "").strip()
@@ -215,6 +233,8 @@ def deal_withdraw(*, partner: PartnerOrganization, actor, deal: Deal, reason: st
             raise InvalidTransition(_("A deal that is %(s)s cannot be withdrawn.")
                                     % {"s": DealStatus(previous).label})
         deal.refresh_from_db()
+        deal_status_record(deal=deal, before=previous, after=DealStatus.WITHDRAWN, actor=actor, at=now)
+        review_tasks_cancel(deal=deal, actor=actor, reason="deal withdrawn")
         audit_record(
             actor=actor,
             action="deal.withdraw",
@@ -226,36 +246,15 @@ def deal_withdraw(*, partner: PartnerOrganization, actor, deal: Deal, reason: st
     return deal
 
 
-def deal_question_ask(*, actor, deal: Deal, question: str) -> DealQuestion:
-    """Vendor staff ask the partner a question; a deal in review waits for the answer."""
-    question = (question or "").strip()
-    if not question:
-        raise ValidationError({"question": _("Write the question.")})
-    with transaction.atomic():
-        deal = Deal.objects.select_for_update().get(pk=deal.pk)
-        if deal.status not in {DealStatus.IN_REVIEW, DealStatus.NEEDS_INFO}:
-            raise InvalidTransition(_("Questions can be asked only while a deal is in review."))
-        item = DealQuestion(partner=deal.partner, deal=deal, question=question, asked_by=actor)
-        item.full_clean()
-        item.save()
-        before = deal.status
-        if before == DealStatus.IN_REVIEW:
-            deal.status = DealStatus.NEEDS_INFO
-            deal.save(update_fields=["status", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="deal.question_ask",
-            target=deal,
-            before={"status": before},
-            after={"status": deal.status, "question": question},
-        )
-    return item
-
-
 def deal_question_answer(
     *, partner: PartnerOrganization, actor, item: DealQuestion, answer: str
 ) -> DealQuestion:
-    """The partner answers a question; when none stay open the deal returns to review."""
+    """The partner answers a question; when none stay open the deal returns to review.
+
+    Back in review, the acceptance task's SLA clock resumes (its due time moves by the time
+    waited) and the reviewer who asked gets a follow-up task.
+    """
+    from reviews.services import review_resume_after_answer
     _require_member(partner=partner, actor=actor)
     _require_can_register(partner)
     if item.partner_id != partner.pk:
@@ -277,6 +276,8 @@ def deal_question_answer(
         if deal.status == DealStatus.NEEDS_INFO and not still_open:
             deal.status = DealStatus.IN_REVIEW
             deal.save(update_fields=["status", "updated_at"])
+            deal_status_record(deal=deal, before=before, after=deal.status, actor=actor, at=now)
+            review_resume_after_answer(deal=deal, reviewer=item.asked_by, at=now)
         audit_record(
             actor=actor,
             action="deal.question_answer",

@@ -42,7 +42,10 @@ def exception_handler(exc, context):
     elif isinstance(exc, NotAllowed):
         exc = exceptions.PermissionDenied(exc.message)
     elif isinstance(exc, InvalidTransition):
-        return Response({"detail": exc.message, "code": "invalid_state"}, status=status.HTTP_409_CONFLICT)
+        body = {"detail": exc.message, "code": "invalid_state"}
+        if exc.current_status:
+            body["status"] = exc.current_status
+        return Response(body, status=status.HTTP_409_CONFLICT)
     elif isinstance(exc, ApplicationError):
         key = exc.field or "detail"
         body = {key: [exc.message]} if exc.field else {"detail": exc.message}

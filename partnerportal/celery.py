@@ -17,4 +17,16 @@ app.conf.beat_schedule = {
         "task": "leads.tasks.deal_screening_sweep_task",
         "schedule": crontab(minute="*"),
     },
+    "reviews-escalate-overdue": {
+        "task": "reviews.tasks.review_tasks_escalate_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    "reviews-protection-warn": {
+        "task": "reviews.tasks.deals_protection_warn_task",
+        "schedule": crontab(minute=7),
+    },
+    "reviews-protection-expire": {
+        "task": "reviews.tasks.deals_protection_expire_task",
+        "schedule": crontab(minute="*/15"),
+    },
 }

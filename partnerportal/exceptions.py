@@ -13,7 +13,16 @@ class ApplicationError(Exception):
 
 
 class InvalidTransition(ApplicationError):
-    """The object is not in a state that allows this action (often: someone acted first)."""
+    """The object is not in a state that allows this action (often: someone acted first).
+
+    `current_status` names the state the object is in now, so that the API can answer
+    409 with it and a page can say what happened.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None,
+                 current_status: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.current_status = current_status
 
 
 class NotAllowed(ApplicationError, PermissionDenied):

@@ -26,3 +26,7 @@ class StaffRole(models.TextChoices):
     PARTNER_OWNER = "partner_owner", _("Partner owner")
     SALES_OWNER = "sales_owner", _("Sales owner")
     PROGRAM_ADMIN = "program_admin", _("Program admin")
+
+
+# Staff who may decide deals (accept, reject, ask), assign review tasks and grant extensions.
+REVIEWER_ROLES = {StaffRole.PARTNER_OWNER, StaffRole.PROGRAM_ADMIN}

@@ -197,6 +197,22 @@ class ProgramRules(models.Model):
     review_sla_hours = models.PositiveIntegerField(
         default=48, validators=[MinValueValidator(1), MaxValueValidator(720)]
     )
+    expiry_warning_days = models.PositiveIntegerField(
+        default=14, validators=[MaxValueValidator(365)],
+        help_text=_("Days before a protection window ends that the partner is warned."),
+    )
+    extension_days = models.PositiveIntegerField(
+        default=30, validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("Days an approved extension adds to a protection window."),
+    )
+    handoff_sla_hours = models.PositiveIntegerField(
+        default=72, validators=[MinValueValidator(1), MaxValueValidator(720)],
+        help_text=_("Hours a sales owner has to take up an accepted deal."),
+    )
+    contact_retention_months = models.PositiveIntegerField(
+        default=24, validators=[MinValueValidator(1), MaxValueValidator(240)],
+        help_text=_("Months after which contacts of rejected, withdrawn and expired deals are erased."),
+    )
     required_fields_for_acceptance = models.JSONField(default=_default_acceptance_fields)
     # Stop rules: when one holds, automatic routing stops and a person reviews.
     stop_missing_context = models.BooleanField(

@@ -17,15 +17,14 @@ from audit.selectors import audit_trail_for
 from leads import selectors as lead_selectors
 from leads.choices import DealStatus
 from leads.filters import DealFilter
-from leads.services import deal_question_ask
 from partnerportal.decorators import staff_required
 from partnerportal.exceptions import ApplicationError
-from partners.choices import StaffRole
+from partners.choices import REVIEWER_ROLES
 from partners.selectors import user_staff_roles
 from reviews.forms import QuestionForm
+from reviews.services import deal_request_info
 
 PAGE_SIZE = 50
-REVIEWER_ROLES = {StaffRole.PARTNER_OWNER, StaffRole.PROGRAM_ADMIN}
 
 
 @require_GET
@@ -63,7 +62,7 @@ def question_ask(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "; ".join(form.errors["question"]))
     else:
         try:
-            deal_question_ask(actor=request.user, deal=deal, question=form.cleaned_data["question"])
+            deal_request_info(actor=request.user, deal=deal, question=form.cleaned_data["question"])
             messages.success(request, _("Question sent to the partner."))
         except (ValidationError, ApplicationError) as error:
             messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))

@@ -1,7 +1,7 @@
 """Models of the leads app: deals, CRM records, screening results, imports."""
 
 from leads.models.crm import Account, Opportunity
-from leads.models.deals import Deal, DealQuerySet, DealQuestion, Product
+from leads.models.deals import Deal, DealQuerySet, DealQuestion, DealStatusChange, Product
 from leads.models.imports import CrmImport
 from leads.models.screening import (
     DuplicateMatch,
@@ -11,6 +11,7 @@ from leads.models.screening import (
 )
 
 __all__ = [
-    "Account", "CrmImport", "Deal", "DealQuerySet", "DealQuestion", "DuplicateMatch",
+    "Account", "CrmImport", "Deal", "DealQuerySet", "DealQuestion", "DealStatusChange",
+    "DuplicateMatch",
     "Opportunity", "Product", "QualificationSummary", "ScreeningStep", "StopRuleHit",
 ]

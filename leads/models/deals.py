@@ -51,6 +51,12 @@ class Deal(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deals_created"
     )
+    # The member responsible for the deal: its creator until a partner admin reassigns it.
+    # Notifications and "my deals" follow the owner; `created_by` never changes.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="deals_owned",
+    )
     status = models.CharField(
         max_length=20, choices=DealStatus.choices, default=DealStatus.DRAFT, db_index=True
     )
@@ -122,6 +128,25 @@ class Deal(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
+    # After acceptance: the protection window, the vendor's sales owner and the CRM link.
+    protected_until = models.DateTimeField(null=True, blank=True)
+    expiry_warned_at = models.DateTimeField(null=True, blank=True)
+    sales_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="deals_handed_over",
+    )
+    opportunity = models.ForeignKey(
+        "leads.Opportunity", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="deals",
+    )
+    converted_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    won_amount = models.DecimalField(
+        _("won amount"), max_digits=14, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    lost_reason = models.TextField(_("lost reason"), max_length=2000, blank=True)
+
     objects = DealQuerySet.as_manager()
 
     class Meta:
@@ -130,6 +155,7 @@ class Deal(models.Model):
             models.Index(fields=["partner", "status", "-created_at"], name="deal_partner_status"),
             models.Index(fields=["partner", "-created_at"], name="deal_partner_created"),
             models.Index(fields=["status", "submitted_at"], name="deal_status_submitted"),
+            models.Index(fields=["status", "protected_until"], name="deal_status_protected"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -195,3 +221,40 @@ class DealQuestion(models.Model):
     @property
     def is_open(self) -> bool:
         return self.answered_at is None
+
+
+class DealStatusChangeQuerySet(models.QuerySet):
+    def for_partner(self, partner) -> "DealStatusChangeQuerySet":
+        return self.filter(partner=partner)
+
+
+class DealStatusChange(models.Model):
+    """One status change of a deal: from, to, who, when.
+
+    Written by every transition in the same transaction, so that the program's measures
+    (time to decision, time spent in needs-info) are aggregate queries over this table.
+    """
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="status_changes")
+    partner = models.ForeignKey(
+        "partners.PartnerOrganization", on_delete=models.PROTECT, related_name="deal_status_changes"
+    )
+    from_status = models.CharField(max_length=20, choices=DealStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=DealStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="deal_status_changes",
+    )
+    at = models.DateTimeField(db_index=True)
+
+    objects = DealStatusChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["deal", "at"], name="deal_status_change_deal"),
+            models.Index(fields=["to_status", "at"], name="deal_status_change_to"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deal_id}: {self.from_status or '-'} -> {self.to_status}"

@@ -186,6 +186,8 @@ STORAGES = {
 
 # Sign-in (django-allauth): e-mail only, verified e-mail, rate limited, TOTP for staff.
 SITE_NAME = env.str("SITE_NAME", default="Partner Portal")
+# The portal's public address, for links in e-mails that workers send (no request there).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "partners.adapters.PortalAccountAdapter"

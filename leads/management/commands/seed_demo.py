@@ -27,13 +27,10 @@ from leads.choices import (
 )
 from leads.models import Account, Deal, Opportunity, Product
 from leads.screening import deal_screening_run
-from leads.services import (
-    account_apply_normalization,
-    deal_apply_normalization,
-    deal_question_ask,
-)
+from leads.services import account_apply_normalization, deal_apply_normalization
 from partners.choices import MemberRole, ProgramStatus, StaffRole
 from partners.models import Membership, PartnerOrganization, Tier
+from reviews.services import deal_request_info
 
 User = get_user_model()
 
@@ -210,14 +207,14 @@ class Command(BaseCommand):
         for deal in sorted(to_screen, key=lambda d: d.submitted_at):
             deal_screening_run(deal_id=deal.pk)
         for deal in to_ask:
-            deal_question_ask(actor=staff["partner"], deal=deal,
+            deal_request_info(actor=staff["partner"], deal=deal,
                               question="Who signs off the budget, and is it approved for this year?")
         return Deal.objects.count()
 
     def _deal(self, rng, partner, member, account, products, status, submitted) -> Deal:
         first, last = rng.choice(FIRST), rng.choice(LAST)
         deal = Deal(
-            partner=partner, created_by=member, status=status,
+            partner=partner, created_by=member, owner=member, status=status,
             company_name=account.name, website=account.website, country=account.country,
             industry=account.industry, company_size=rng.choice(list(CompanySize)),
             contact_name=f"{first} {last}", contact_title="Head of IT",
