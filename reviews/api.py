@@ -17,7 +17,8 @@ from partners.auth import session_used_mfa
 class IsStaffWithSecondFactor(permissions.BasePermission):
     """Vendor staff only. A session must have passed MFA; a token's owner must have TOTP.
 
-    Anyone else gets 404, so the route says nothing about which deals exist.
+    Anyone else gets 404, staff without the second factor included, so the route says
+    nothing about which deals exist.
     """
 
     def has_permission(self, request: Request, view) -> bool:
@@ -25,8 +26,12 @@ class IsStaffWithSecondFactor(permissions.BasePermission):
         if not (user and user.is_authenticated and user.is_staff):
             raise Http404
         if isinstance(request.successful_authenticator, TokenAuthentication):
-            return is_mfa_enabled(user, ["totp"])
-        return session_used_mfa(request._request)
+            second_factor = is_mfa_enabled(user, ["totp"])
+        else:
+            second_factor = session_used_mfa(request._request)
+        if not second_factor:
+            raise Http404
+        return True
 
 
 class MatchSerializer(serializers.ModelSerializer):

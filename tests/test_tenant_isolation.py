@@ -7,6 +7,9 @@ and asks as partner A's admin, with GET and POST, by session and (for the API) b
 * Partner-facing routes answer 404, exactly as for an id that does not exist, and change
   nothing: no deal, question, invitation or audit row moves.
 * Staff routes (`reviews:*`) and the admin answer 403 or send the partner to sign in.
+* Pages that take no id (home, members, rules, profile, new deal, lists, exports) never
+  show partner B's customers, members or invitations.
+* Every sweep runs twice: with partner A's admin and with partner A's rep as the intruder.
 * A parameterised route the sweep cannot fill fails `test_the_sweep_knows_how_to_fill_...`:
   whoever adds one must say here what it serves and whose id goes in it.
 """
@@ -210,9 +213,23 @@ def world(partner_a, admin_a, partner_b, admin_b) -> World:
                  crm_import=crm_import)
 
 
+@pytest.fixture(params=["admin", "rep"])
+def intruder(request, admin_a, rep_a):
+    """Partner A's member who tries partner B's data: every sweep runs as an admin and a rep."""
+    return admin_a if request.param == "admin" else rep_a
+
+
 @pytest.fixture
-def token_client_a(admin_a) -> Client:
-    token = Token.objects.create(user=admin_a)
+def client_a(intruder) -> Client:
+    """Overrides conftest's `client_a` (always the admin) for this module."""
+    client = Client()
+    client.force_login(intruder)
+    return client
+
+
+@pytest.fixture
+def token_client_a(intruder) -> Client:
+    token = Token.objects.create(user=intruder)
     return Client(headers={"authorization": f"Token {token.key}"})
 
 
@@ -288,7 +305,7 @@ def _cases(kinds: set[str]) -> list:
 
 @pytest.mark.parametrize(("route", "method", "auth"), _cases({TENANT}))
 def test_partner_a_gets_404_for_partner_b_ids_and_nothing_changes(
-    route, method, auth, world, client_a, token_client_a
+    route, method, auth, world, client_a, token_client_a, intruder, rep_a
 ):
     client = client_a if auth == "session" else token_client_a
     url = _url(route, world)
@@ -296,8 +313,11 @@ def test_partner_a_gets_404_for_partner_b_ids_and_nothing_changes(
 
     response = _request(client, method, url, api=SWEEP[route.key].api)
 
-    # A method the view does not serve may be refused before or after the lookup.
+    # A method the view does not serve may be refused before or after the lookup; a rep may
+    # be refused an admin's action (403) before the lookup, for any id alike (see below).
     expected = {404} if method in SWEEP[route.key].methods else {404, 405}
+    if intruder == rep_a:
+        expected |= {403}
     assert response.status_code in expected
     assert _state() == before
     assert world.deal_b.company_name.encode() not in response.content
@@ -423,6 +443,54 @@ def test_the_admin_never_serves_a_partner(route, method, world, client_a):
 def test_the_admin_login_page_refuses_a_signed_in_partner(client_a):
     response = client_a.get(reverse("admin:login"))
     assert response.status_code == 403
+
+
+# --- Pages that take no id ------------------------------------------------------------------
+
+# Every id-less route a partner can open (home, members, rules, profile, new deal, lists,
+# exports, notifications, the API's list routes), found by the walk, so new ones are covered.
+PARTNER_PAGES = [
+    r for r in ALL_ROUTES
+    if not r.params and r.name and not _is_allauth(r) and not _is_admin(r)
+    and r not in STAFF_ROUTES and r.name not in {"api-schema", "api-docs", "healthz"}
+]
+
+
+def _partner_b_secrets(world: World, admin_b) -> list[str]:
+    """What partner A must never read: B's customers, members, invitations and name."""
+    return [world.deal_b.company_name, world.question_b.deal.company_name,
+            world.deal_b.contact_email, admin_b.email, world.invitation_b.email,
+            world.deal_b.partner.name]
+
+
+def test_the_walk_finds_the_id_less_partner_pages():
+    names = {r.name for r in PARTNER_PAGES}
+    assert {"home", "partners:profile", "partners:member-list", "partners:rules",
+            "leads:deal-list", "leads:deal-create", "deal-list"} <= names
+
+
+@pytest.mark.parametrize("route", PARTNER_PAGES, ids=lambda r: r.test_id)
+def test_id_less_partner_pages_never_show_another_organization(route, world, admin_b, client_a):
+    response = client_a.get(reverse(route.name), follow=True)
+
+    assert response.status_code < 500
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    for secret in _partner_b_secrets(world, admin_b):
+        assert secret.encode() not in content, (route.name, secret)
+
+
+def test_id_less_pages_do_show_partner_a_own_data(world, admin_a, rep_a):
+    """Control for the test above: the same pages show A's deals, members and invitations."""
+    invitation_a = Invitation.objects.create(partner=world.deal_a.partner, email="new@alpha.test",
+                                             invited_by=admin_a)
+    client = Client()
+    client.force_login(admin_a)
+
+    members = client.get(reverse("partners:member-list")).content.decode()
+    deals = client.get(reverse("leads:deal-list")).content.decode()
+
+    assert rep_a.email in members and invitation_a.email in members
+    assert world.deal_a.company_name in deals
 
 
 # --- Lists and search ---------------------------------------------------------------------
