@@ -1,12 +1,10 @@
-"""Staff pages: every deal, and one deal with its full audit trail.
+"""The staff deal page: what screening found, the decision panel, tasks, audit trail.
 
 Only vendor staff who signed in with a second factor reach these (see `staff_required`).
-The full review dashboard (queue, SLAs, decisions) builds on these pages.
 """
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +14,6 @@ from django.views.decorators.http import require_GET, require_POST
 from audit.selectors import audit_trail_for
 from leads import selectors as lead_selectors
 from leads.choices import DealStatus
-from leads.filters import DealFilter
 from partnerportal.decorators import staff_required
 from partnerportal.exceptions import ApplicationError
 from partners.choices import REVIEWER_ROLES
@@ -25,17 +22,6 @@ from reviews.forms import QuestionForm
 from reviews.services import deal_request_info
 
 PAGE_SIZE = 50
-
-
-@require_GET
-@staff_required
-def deal_list(request: HttpRequest) -> HttpResponse:
-    deals = DealFilter(request.GET, queryset=lead_selectors.staff_deal_list())
-    page = Paginator(deals.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "reviews/deal_list.html",
-                  {"filter": deals, "page": page, "query": query.urlencode()})
 
 
 @require_GET
