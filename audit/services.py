@@ -8,10 +8,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from audit.models import AuditEvent
+from audit.models import AuditEvent, PersonalValue
+from audit.personal import split_personal
 from partnerportal import request_context
 
 GENESIS_HASH = "0" * 64
+HASH_VERSION = 2
 # Any fixed 64-bit number works; it only has to be the same for every writer.
 _CHAIN_LOCK_KEY = 731_962_004
 
@@ -32,7 +34,11 @@ def _canonical(value: Any) -> Any:
 
 
 def event_hash(event: AuditEvent) -> str:
-    """The hash of one event's content together with the previous event's hash."""
+    """The hash of one event's content together with the previous event's hash.
+
+    Version 2 payloads carry placeholders instead of personal values (`audit.personal`),
+    and the version itself; version 1 is the format before personal values moved out.
+    """
     payload = {
         "prev": event.prev_hash,
         "created_at": event.created_at.isoformat(),
@@ -49,6 +55,9 @@ def event_hash(event: AuditEvent) -> str:
         "request_id": event.request_id,
         "ip": event.ip,
     }
+    version = getattr(event, "hash_version", 1) or 1
+    if version >= 2:
+        payload["v"] = version
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()
 
@@ -73,7 +82,9 @@ def audit_record(
     """Append an audit event for `target`, linked to the newest event by hash.
 
     Must run inside the transaction that makes the change, so the change and its record
-    commit or roll back together. Raises if called outside a transaction.
+    commit or roll back together. Raises if called outside a transaction. Personal values
+    in before/after (`audit.personal.PERSONAL_FIELDS`) are stored in PersonalValue rows,
+    erasable, and only referenced from the hashed payload.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must be called inside transaction.atomic")
@@ -83,6 +94,7 @@ def audit_record(
     user = actor if getattr(actor, "is_authenticated", False) else None
     if partner is None:
         partner = getattr(target, "partner", None)
+    pending: list[dict] = []
     event = AuditEvent(
         created_at=timezone.now(),
         actor=user,
@@ -92,15 +104,22 @@ def audit_record(
         target_id=str(target.pk),
         target_repr=str(target)[:255],
         partner=partner,
-        before=_canonical(before or {}),
-        after=_canonical(after or {}),
+        before=split_personal(_canonical(before or {}), pending),
+        after=split_personal(_canonical(after or {}), pending),
         reason=reason,
         request_id=context.request_id,
         ip=context.ip,
         prev_hash=last or GENESIS_HASH,
+        hash_version=HASH_VERSION,
     )
     event.hash = event_hash(event)
     event.save(force_insert=True)
+    if pending:
+        PersonalValue.objects.bulk_create(
+            PersonalValue(event=event, subject_type=event.target_type,
+                          subject_id=event.target_id, **item)
+            for item in pending
+        )
     return event
 
 

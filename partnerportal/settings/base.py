@@ -4,6 +4,7 @@
 strictly by django-environ, and every secret may also be given as `<NAME>_FILE`.
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -109,10 +110,19 @@ TEMPLATES = [
     },
 ]
 
+# DATABASE_URL is the application's connection: on PostgreSQL a role that owns no table and
+# may not change the audit log (bin/db-roles). DATABASE_MIGRATE_URL is the owner's, used by
+# the commands that change the schema; unset, it is DATABASE_URL (SQLite: one file, no roles).
+_DATABASE_URL = env.str(
+    "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"
+)
+DATABASE_MIGRATE_URL = env.str("DATABASE_MIGRATE_URL", default="") or _DATABASE_URL
+# The application's role (bin/db-roles and migration audit 0002 keep it append-only).
+DATABASE_APP_USER = environ.Env.db_url_config(_DATABASE_URL).get("USER", "")
+OWNER_COMMANDS = {"migrate", "createcachetable"}
+_AS_OWNER = len(sys.argv) > 1 and sys.argv[1] in OWNER_COMMANDS
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"
-    )
+    "default": environ.Env.db_url_config(DATABASE_MIGRATE_URL if _AS_OWNER else _DATABASE_URL)
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -125,6 +135,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL;",
     }
+# The audit chain's head is checkpointed here (append-only files, one per database): put
+# it on storage the database's users cannot write, e.g. another volume with `chattr +a`.
+AUDIT_CHECKPOINT_DIR = env.path(
+    "AUDIT_CHECKPOINT_DIR", default=str(BASE_DIR / "var" / "audit-checkpoints")
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
