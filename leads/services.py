@@ -286,3 +286,35 @@ def deal_question_answer(
             after={"status": deal.status, "answer": answer},
         )
     return item
+
+
+def deal_reassign_owner(*, partner: PartnerOrganization, actor, deal: Deal, owner) -> Deal:
+    """A partner admin hands `deal` to `owner`, an active member of the same organization.
+
+    `created_by` never changes; notifications and "my deals" follow the owner from now on.
+    Writes one `deal.reassign_owner` audit event; handing a deal to its owner changes nothing.
+    """
+    membership = getattr(actor, "membership", None)
+    if membership is None or membership.partner_id != partner.pk or not membership.is_admin:
+        raise NotAllowed(_("Only a partner admin of this organization can do that."))
+    _require_same_partner(partner=partner, deal=deal)
+    new_membership = getattr(owner, "membership", None)
+    if new_membership is None or new_membership.partner_id != partner.pk or not owner.is_active:
+        raise ValidationError({"owner": _("Choose an active member of your organization.")})
+    with transaction.atomic():
+        previous = Deal.objects.select_for_update().values_list("owner_id", flat=True).get(
+            pk=deal.pk
+        )
+        if previous == owner.pk:
+            deal.owner = owner
+            return deal
+        Deal.objects.filter(pk=deal.pk).update(owner=owner, updated_at=timezone.now())
+        deal.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action="deal.reassign_owner",
+            target=deal,
+            before={"owner_id": previous},
+            after={"owner_id": owner.pk},
+        )
+    return deal

@@ -1,7 +1,9 @@
 """Read queries for partner organizations, memberships, invitations and program rules."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 
 from partners.choices import StaffRole
 from partners.models import Invitation, Membership, PartnerOrganization, ProgramRules, Tier
@@ -55,3 +57,33 @@ def user_staff_roles(*, user: AbstractBaseUser | AnonymousUser) -> set[str]:
 
 def tier_list() -> QuerySet[Tier]:
     return Tier.objects.order_by("rank", "name")
+
+
+def member_list_with_open_deals(*, partner: PartnerOrganization) -> QuerySet[Membership]:
+    """The organization's members, each with `open_deals`: deals they own not yet closed."""
+    from leads.choices import CLOSED_STATUSES
+
+    owned = Q(user__deals_owned__partner=partner) & ~Q(
+        user__deals_owned__status__in=CLOSED_STATUSES
+    )
+    return member_list(partner=partner).annotate(
+        open_deals=Count("user__deals_owned", filter=owned)
+    )
+
+
+def member_get(*, partner: PartnerOrganization, pk: int) -> Membership:
+    """One member of the organization; another organization's id raises Http404."""
+    membership = member_list(partner=partner).filter(pk=pk).first()
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def member_takeover_candidates(*, partner: PartnerOrganization, leaving: Membership) -> QuerySet:
+    """Active members (users) who can take over a leaving member's deals, by e-mail."""
+    return (
+        get_user_model().objects.filter(membership__partner=partner, is_active=True)
+        .exclude(pk=leaving.user_id)
+        .order_by("email")
+    )
+

@@ -1,4 +1,4 @@
-"""State changes for partner organizations: invitations and memberships."""
+"""State changes for partner organizations: invitations, memberships and their roles."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -11,6 +11,7 @@ from rest_framework.authtoken.models import Token
 
 from audit.services import audit_record
 from partnerportal.exceptions import ApplicationError, NotAllowed
+from partners.choices import MemberRole
 from partners.models import Invitation, Membership, PartnerOrganization
 from partners.selectors import membership_for_user
 
@@ -129,3 +130,131 @@ def api_token_revoke(*, actor) -> None:
         deleted, _rows = Token.objects.filter(user=actor).delete()
         if deleted:
             audit_record(actor=actor, action="api_token.revoke", target=actor, partner=_partner_of(actor))
+
+
+def _lock_members(*, partner: PartnerOrganization, actor, membership: Membership) -> Membership:
+    """Check the actor may manage `membership`; lock the organization's memberships.
+
+    Locking every membership of the organization (a handful of rows) makes the "last admin"
+    rule hold when two admins demote or deactivate each other at the same moment.
+    """
+    _require_admin(partner=partner, actor=actor)
+    if membership.partner_id != partner.pk:
+        raise NotAllowed(_("Not a member of your organization."))
+    locked = {
+        m.pk: m
+        for m in Membership.objects.select_for_update().filter(partner=partner).order_by("pk")
+    }
+    return Membership.objects.select_related("user").get(pk=locked[membership.pk].pk)
+
+
+def _other_active_admins(*, partner: PartnerOrganization, membership: Membership) -> bool:
+    return (
+        Membership.objects.filter(partner=partner, role=MemberRole.ADMIN, user__is_active=True)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+
+
+def member_role_change(
+    *, partner: PartnerOrganization, actor, membership: Membership, role: str
+) -> Membership:
+    """A partner admin makes a member an admin or a rep.
+
+    The organization always keeps an active admin: demoting the last one is refused.
+    """
+    if role not in MemberRole.values:
+        raise ApplicationError(_("Choose a role."), field="role")
+    with transaction.atomic():
+        membership = _lock_members(partner=partner, actor=actor, membership=membership)
+        previous = membership.role
+        if previous == role:
+            return membership
+        if previous == MemberRole.ADMIN and not _other_active_admins(
+            partner=partner, membership=membership
+        ):
+            raise ApplicationError(
+                _("An organization needs an admin: make someone else an admin first."),
+                field="role",
+            )
+        membership.role = role
+        membership.full_clean()
+        membership.save(update_fields=["role"])
+        audit_record(
+            actor=actor, action="membership.role_change", target=membership,
+            before={"role": previous}, after={"role": role},
+        )
+    return membership
+
+
+def _can_take_over(*, partner: PartnerOrganization, user, leaving) -> bool:
+    if user is None or user.pk == leaving.pk or not user.is_active:
+        return False
+    return Membership.objects.filter(partner=partner, user_id=user.pk).exists()
+
+
+def member_deactivate(
+    *, partner: PartnerOrganization, actor, membership: Membership, reassign_to=None
+) -> int:
+    """A member leaves: they can no longer sign in or use the API, their deals move on.
+
+    Sets the user inactive (sign-in, sessions and DRF tokens all refuse inactive users) and
+    deletes their API tokens; every deal they own that is not closed is handed to
+    `reassign_to` (an active member of the organization), each with its own audit event.
+    An admin cannot deactivate themselves or the last active admin. Returns how many deals
+    were reassigned.
+    """
+    from leads.choices import CLOSED_STATUSES
+    from leads.models import Deal
+    from leads.services import deal_reassign_owner
+
+    if membership.user_id == actor.pk:
+        raise ApplicationError(_("You cannot deactivate yourself."))
+    with transaction.atomic():
+        membership = _lock_members(partner=partner, actor=actor, membership=membership)
+        user = membership.user
+        if not user.is_active:
+            raise ApplicationError(_("This member is already deactivated."))
+        if membership.is_admin and not _other_active_admins(partner=partner, membership=membership):
+            raise ApplicationError(_("You cannot deactivate the last admin."))
+        open_deals = list(
+            Deal.objects.for_partner(partner).filter(owner=user)
+            .exclude(status__in=CLOSED_STATUSES).select_for_update().order_by("pk")
+        )
+        if open_deals and not _can_take_over(partner=partner, user=reassign_to, leaving=user):
+            raise ApplicationError(
+                _("Choose an active member of your organization to take over this member's "
+                  "open deals."), field="reassign_to",
+            )
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        tokens, _rows = Token.objects.filter(user=user).delete()
+        audit_record(
+            actor=actor, action="membership.deactivate", target=membership,
+            before={"active": True}, after={
+                "active": False, "api_tokens_deleted": tokens, "deals_reassigned": len(open_deals),
+                "reassigned_to_id": reassign_to.pk if open_deals else None,
+            },
+        )
+        for deal in open_deals:
+            deal_reassign_owner(partner=partner, actor=actor, deal=deal, owner=reassign_to)
+    return len(open_deals)
+
+
+def member_reactivate(*, partner: PartnerOrganization, actor, membership: Membership) -> Membership:
+    """A partner admin lets a deactivated member sign in again (with a new API token later).
+
+    Deals reassigned when they left stay with their new owners.
+    """
+    with transaction.atomic():
+        membership = _lock_members(partner=partner, actor=actor, membership=membership)
+        user = membership.user
+        if user.is_active:
+            raise ApplicationError(_("This member is active."))
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        audit_record(
+            actor=actor, action="membership.reactivate", target=membership,
+            before={"active": False}, after={"active": True},
+        )
+    return membership

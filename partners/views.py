@@ -1,4 +1,5 @@
-"""Partner organization pages: profile and API token, members, invitations, rules."""
+"""Partner organization pages: profile and API token, members and their roles, invitations,
+rules."""
 
 from urllib.parse import urlencode
 
@@ -19,7 +20,7 @@ from partnerportal.forms import add_service_error
 from partners import selectors, services
 from partners.adapters import INVITATION_SESSION_KEY
 from partners.choices import MemberRole
-from partners.forms import InvitationForm
+from partners.forms import InvitationForm, MemberDeactivateForm, MemberRoleForm
 
 
 @require_GET
@@ -68,10 +69,72 @@ def member_list(request: HttpRequest) -> HttpResponse:
             add_service_error(form, error)
     context = {
         "form": form,
-        "members": selectors.member_list(partner=request.partner),
+        "members": selectors.member_list_with_open_deals(partner=request.partner),
+        "roles": MemberRole.choices,
         "invitations": selectors.invitation_list(partner=request.partner),
     }
     return render(request, "partners/member_list.html", context)
+
+
+@require_POST
+@partner_member_required(role=MemberRole.ADMIN)
+def member_role(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make a member an admin or a rep (the organization keeps at least one admin)."""
+    membership = selectors.member_get(partner=request.partner, pk=pk)
+    form = MemberRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a role."))
+        return redirect("partners:member-list")
+    try:
+        services.member_role_change(partner=request.partner, actor=request.user,
+                                    membership=membership, role=form.cleaned_data["role"])
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(e)s is now a %(r)s.") % {
+            "e": membership.user.email, "r": MemberRole(form.cleaned_data["role"]).label})
+    return redirect("partners:member-list")
+
+
+@require_http_methods(["GET", "POST"])
+@partner_member_required(role=MemberRole.ADMIN)
+def member_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm that a member leaves, and pick who takes over their open deals."""
+    membership = selectors.member_get(partner=request.partner, pk=pk)
+    open_deals = (selectors.member_list_with_open_deals(partner=request.partner)
+                  .get(pk=membership.pk).open_deals)
+    candidates = selectors.member_takeover_candidates(partner=request.partner, leaving=membership)
+    data = request.POST if request.method == "POST" else None  # an empty POST is a bound form
+    form = MemberDeactivateForm(data, candidates=candidates, open_deals=open_deals)
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved = services.member_deactivate(
+                partner=request.partner, actor=request.user, membership=membership,
+                reassign_to=form.cleaned_data.get("reassign_to"),
+            )
+        except ApplicationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("%(e)s was deactivated; %(n)s open deals were reassigned.")
+                             % {"e": membership.user.email, "n": moved})
+            return redirect("partners:member-list")
+    context = {"member": membership, "open_deals": open_deals, "form": form}
+    return render(request, "partners/member_deactivate.html", context)
+
+
+@require_POST
+@partner_member_required(role=MemberRole.ADMIN)
+def member_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Let a deactivated member sign in again."""
+    membership = selectors.member_get(partner=request.partner, pk=pk)
+    try:
+        services.member_reactivate(partner=request.partner, actor=request.user,
+                                   membership=membership)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(e)s can sign in again.") % {"e": membership.user.email})
+    return redirect("partners:member-list")
 
 
 @require_POST

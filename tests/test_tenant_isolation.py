@@ -150,7 +150,19 @@ SWEEP: dict[str, Fill] = {
     "leads:deal-withdraw": Fill(TENANT, {"pk": DEAL_B}, POST),
     "leads:question-answer": Fill(TENANT, {"pk": lambda world: world.question_b.pk}, POST),
     "partners:invitation-revoke": Fill(TENANT, {"pk": lambda world: world.invitation_b.pk}, POST),
+    "partners:member-role": Fill(TENANT, {"pk": lambda w: w.deal_b.created_by.membership.pk}, POST),
+    "partners:member-deactivate": Fill(
+        TENANT, {"pk": lambda w: w.deal_b.created_by.membership.pk}, GET_POST
+    ),
+    "partners:member-reactivate": Fill(
+        TENANT, {"pk": lambda w: w.deal_b.created_by.membership.pk}, POST
+    ),
     "partners:invitation-accept": Fill(
+        PUBLIC_TOKEN, {"token": lambda world: secrets.token_urlsafe(32)}, GET_POST
+    ),
+    # Notifications belong to one user: partner B's admin's notification answers 404 to A.
+    "notifications:open": Fill(TENANT, {"pk": lambda w: _notification_of(w.deal_b)}, POST),
+    "notifications:unsubscribe": Fill(
         PUBLIC_TOKEN, {"token": lambda world: secrets.token_urlsafe(32)}, GET_POST
     ),
     "reviews:deal-detail": Fill(STAFF, {"pk": DEAL_B}, GET),
@@ -164,6 +176,15 @@ SWEEP: dict[str, Fill] = {
     "deal-submit": Fill(TENANT, {"pk": DEAL_B, "format": FORMAT}, POST, api=True),
     "deal-withdraw": Fill(TENANT, {"pk": DEAL_B, "format": FORMAT}, POST, api=True),
 }
+
+def _notification_of(deal: Deal) -> int:
+    """A notification to the deal's creator that names the deal's company."""
+    from reviews.models import Notification
+
+    return Notification.objects.create(
+        user=deal.created_by, kind="status_change", deal=deal,
+        title=f"{deal.reference} {deal.company_name} is now In review").pk
+
 
 PARAMETERISED = [r for r in ALL_ROUTES if r.params and _excluded_because(r) is None]
 
@@ -246,7 +267,9 @@ def _state() -> dict:
         "invitations": list(Invitation.objects.order_by("pk").values_list(
             "pk", "accepted_at", "revoked_at",
         )),
-        "memberships": list(Membership.objects.order_by("pk").values_list("pk", "partner_id", "role")),
+        "memberships": list(Membership.objects.order_by("pk").values_list(
+            "pk", "partner_id", "role", "user__is_active",
+        )),
         "audit_events": AuditEvent.objects.count(),
     }
 
@@ -258,7 +281,7 @@ HOSTILE_FORM = {
     "need": "Take over the deal.", "urgency": "high", "timeline": "now", "currency": "USD",
     "introduction_path": "outbound", "customer_consent": "on",
     "answer": "Hijacked answer", "reason": "Hijacked withdrawal", "question": "Hijacked?",
-    "submit": "1",
+    "submit": "1", "role": "rep",
 }
 HOSTILE_JSON = {**HOSTILE_FORM, "customer_consent": True, "submit": True}
 
