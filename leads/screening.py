@@ -10,8 +10,11 @@ write impossible anyway. The machine prepares; it never accepts or rejects.
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from audit.services import audit_record
@@ -33,13 +36,29 @@ logger = logging.getLogger(__name__)
 
 
 def deal_screening_run(*, deal_id: int) -> bool:
-    """Screen a submitted deal through every step; True when this call finished it."""
+    """Screen a submitted deal through every step; True when this call finished it.
+
+    Returns False without doing anything when another worker holds a live claim on the
+    step due next (it started less than SCREENING_SWEEP_STALE_SECONDS ago): that worker
+    finishes the deal, or, if it died, the sweep queues the deal again once its claim
+    has expired.
+    """
     if not _claim(deal_id):
         return False
     deal = Deal.objects.select_related("partner", "partner__tier").get(pk=deal_id)
     for name, step in STEPS:
-        _run_step(deal, name, step)
+        if not _run_step(deal, name, step):
+            return False
     return _finish(deal_id)
+
+
+def screening_claim_expired_before() -> datetime:
+    """Claims on a step (its `started_at`) older than this belong to a dead worker.
+
+    SCREENING_SWEEP_STALE_SECONDS must exceed the longest step: the summary's API call is
+    held below it (leads.qualification.llm._default_client).
+    """
+    return timezone.now() - timedelta(seconds=settings.SCREENING_SWEEP_STALE_SECONDS)
 
 
 def _claim(deal_id: int) -> bool:
@@ -59,17 +78,25 @@ def _claim(deal_id: int) -> bool:
     return True
 
 
-def _run_step(deal: Deal, name: str, step: Callable[[Deal], Callable[[], str]]) -> None:
-    """Run `step` unless it is done. The step computes outside any transaction (an LLM call
-    may take seconds) and returns a `persist` callable that writes its results; results
-    and the done mark commit together."""
+def _run_step(deal: Deal, name: str, step: Callable[[Deal], Callable[[], str]]) -> bool:
+    """Run `step` unless it is done; False when another worker's live claim holds it.
+
+    The step computes outside any transaction (an LLM call may take seconds) and returns
+    a `persist` callable that writes its results; results and the done mark commit
+    together. A step left running or failed is claimed again with a conditional update
+    that only one worker can win, and only once the previous claim has expired (a
+    failed step at once)."""
     record, created = ScreeningStep.objects.get_or_create(
         deal=deal, name=name, defaults={"started_at": timezone.now()})
     if record.status == StepStatus.DONE:
-        return
+        return True
     if not created:
-        ScreeningStep.objects.filter(pk=record.pk).update(
-            status=StepStatus.RUNNING, started_at=timezone.now(), attempts=record.attempts + 1)
+        resumable = Q(status=StepStatus.FAILED) | Q(started_at__lt=screening_claim_expired_before())
+        if not ScreeningStep.objects.filter(resumable, pk=record.pk).exclude(
+                status=StepStatus.DONE).update(status=StepStatus.RUNNING, started_at=timezone.now(),
+                                               attempts=F("attempts") + 1):
+            logger.info("Screening step %s of deal %s is held by a live claim", name, deal.pk)
+            return False
     started = time.monotonic()
     try:
         persist = step(deal)
@@ -84,6 +111,7 @@ def _run_step(deal: Deal, name: str, step: Callable[[Deal], Callable[[], str]]) 
             duration_ms=int((time.monotonic() - started) * 1000))
         logger.exception("Screening step %s failed for deal %s", name, deal.pk)
         raise
+    return True
 
 
 def _step_normalize(deal: Deal) -> Callable[[], str]:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from leads.choices import DealStatus, StepStatus
 from leads.models import Deal, ScreeningStep
-from leads.screening import deal_screening_run
+from leads.screening import deal_screening_run, screening_claim_expired_before
 
 logger = logging.getLogger(__name__)
 
@@ -51,18 +51,26 @@ def deal_screening_run_task(self, deal_id: int) -> bool:
 
 @shared_task(acks_late=True, time_limit=120)
 def deal_screening_sweep_task() -> int:
-    """Queue screening again for deals whose task was lost. Returns how many were queued."""
+    """Queue screening again for deals whose task was lost. Returns how many were queued.
+
+    Lost means: still `submitted` SCREENING_SWEEP_SUBMITTED_SECONDS after submit (broker
+    down at submit), or in `screening` with every step claim expired, i.e. no step started
+    within SCREENING_SWEEP_STALE_SECONDS (worker killed). A live worker's deal is left
+    alone; a queued deal that another copy already finished is a no-op (the claim).
+    Beat runs this every 30 s, and every worker queues it when it starts.
+    """
     now = timezone.now()
     submitted_before = now - timedelta(seconds=settings.SCREENING_SWEEP_SUBMITTED_SECONDS)
-    stale_before = now - timedelta(seconds=settings.SCREENING_SWEEP_STALE_SECONDS)
+    expired_before = screening_claim_expired_before()
+    live_claim = ScreeningStep.objects.filter(deal=OuterRef("pk"), started_at__gte=expired_before)
+    given_up = ScreeningStep.objects.filter(
+        deal=OuterRef("pk"), status=StepStatus.FAILED, attempts__gte=MAX_STEP_ATTEMPTS)
     stuck = list(
         Deal.objects.filter(status=DealStatus.SUBMITTED, submitted_at__lt=submitted_before)
         .values_list("pk", flat=True)[:500]
     ) + list(
-        Deal.objects.filter(status=DealStatus.SCREENING, screening_started_at__lt=stale_before)
-        .exclude(Exists(ScreeningStep.objects.filter(deal=OuterRef("pk"), started_at__gte=stale_before)))
-        .exclude(Exists(ScreeningStep.objects.filter(
-            deal=OuterRef("pk"), status=StepStatus.FAILED, attempts__gte=MAX_STEP_ATTEMPTS)))
+        Deal.objects.filter(status=DealStatus.SCREENING, screening_started_at__lt=expired_before)
+        .exclude(Exists(live_claim)).exclude(Exists(given_up))
         .values_list("pk", flat=True)[:500]
     )
     for deal_id in stuck:
@@ -70,6 +78,18 @@ def deal_screening_sweep_task() -> int:
     if stuck:
         logger.info("Re-queued screening for %d deals", len(stuck))
     return len(stuck)
+
+
+def deal_screening_sweep_on_worker_start() -> None:
+    """A worker that starts (often: replacing one that died) sweeps at once, and again
+    just after a dead worker's claims have surely expired, so its deals finish within
+    about SCREENING_SWEEP_STALE_SECONDS of the start whatever beat is doing."""
+    try:
+        deal_screening_sweep_task.delay()
+        deal_screening_sweep_task.apply_async(
+            countdown=settings.SCREENING_SWEEP_STALE_SECONDS + 1)
+    except Exception:  # the broker went away again: beat's sweep covers it
+        logger.warning("Could not queue the screening sweep at worker start", exc_info=True)
 
 
 @shared_task(

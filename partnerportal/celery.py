@@ -4,6 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partnerportal.settings.local")
 
@@ -11,11 +12,22 @@ app = Celery("partnerportal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+
+@worker_ready.connect
+def _sweep_screening_when_a_worker_starts(sender=None, **kwargs) -> None:
+    """Deals a dead worker left in screening are queued again as soon as a worker is up."""
+    from leads.tasks import deal_screening_sweep_on_worker_start
+
+    deal_screening_sweep_on_worker_start()
+
+
 # Every periodic job is declared here, in one place.
 app.conf.beat_schedule = {
+    # With SCREENING_SWEEP_STALE_SECONDS (45) this bounds a killed worker's deals to
+    # about 75 s; a worker starting sweeps too (above), within about 47 s of its start.
     "leads-sweep-unscreened": {
         "task": "leads.tasks.deal_screening_sweep_task",
-        "schedule": crontab(minute="*"),
+        "schedule": 30.0,
     },
     "reviews-escalate-overdue": {
         "task": "reviews.tasks.review_tasks_escalate_task",

@@ -249,9 +249,19 @@ def summarize_with_anthropic(
     )
 
 
+def api_timeout_seconds() -> float:
+    """ANTHROPIC_TIMEOUT_SECONDS, cut so that every try together stays 5 s inside the
+    screening claim (SCREENING_SWEEP_STALE_SECONDS): a live summary step is never taken
+    for a dead worker's and run twice."""
+    timeout = float(getattr(settings, "ANTHROPIC_TIMEOUT_SECONDS", 20))
+    tries = getattr(settings, "ANTHROPIC_MAX_RETRIES", 1) + 1
+    budget = getattr(settings, "SCREENING_SWEEP_STALE_SECONDS", 45) - 5
+    return max(1.0, min(timeout, budget / tries))
+
+
 def _default_client() -> anthropic.Anthropic:
     return anthropic.Anthropic(
         api_key=settings.ANTHROPIC_API_KEY,
-        timeout=getattr(settings, "ANTHROPIC_TIMEOUT_SECONDS", 20),
+        timeout=api_timeout_seconds(),
         max_retries=getattr(settings, "ANTHROPIC_MAX_RETRIES", 1),
     )

@@ -297,10 +297,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
-# Deals still `submitted` this long after submit, or `screening` this long after the step
-# started, are queued again by the beat sweep (broker down at submit, worker killed).
+# Deals still `submitted` this long after submit, or `screening` with no step started for
+# this long (the claim of a killed worker expired), are queued again by the sweep (beat
+# every 30 s, and every worker at start). The summary's API call is held below the latter.
 SCREENING_SWEEP_SUBMITTED_SECONDS = env.int("SCREENING_SWEEP_SUBMITTED_SECONDS", default=30)
-SCREENING_SWEEP_STALE_SECONDS = env.int("SCREENING_SWEEP_STALE_SECONDS", default=300)
+SCREENING_SWEEP_STALE_SECONDS = env.int("SCREENING_SWEEP_STALE_SECONDS", default=45)
 
 ANTHROPIC_API_KEY = env_secret("ANTHROPIC_API_KEY", default="")
 ANTHROPIC_MODEL = env.str("ANTHROPIC_MODEL", default="claude-sonnet-5-5")

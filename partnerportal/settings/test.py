@@ -5,13 +5,14 @@ import tempfile
 import environ
 
 from .base import *  # noqa: F403
-from .base import env_secret
+from .base import env_bool, env_secret
 
 DEBUG = False
 SECRET_KEY = env_secret("SECRET_KEY", default="test-secret-key-not-for-production-0123456789")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-CELERY_TASK_ALWAYS_EAGER = True
+# A worker process a test starts may say false, so that what it queues goes to the broker.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
