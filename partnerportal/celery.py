@@ -37,6 +37,10 @@ app.conf.beat_schedule = {
         "task": "reviews.tasks.deals_protection_warn_task",
         "schedule": crontab(minute=7),
     },
+    "reviews-notification-digest": {
+        "task": "reviews.tasks.notification_digest_send_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "reviews-protection-expire": {
         "task": "reviews.tasks.deals_protection_expire_task",
         "schedule": crontab(minute="*/15"),

@@ -2,13 +2,18 @@
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from partners.selectors import user_staff_roles
+from reviews.notifications import unread_count
 
 
 def portal(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
+    signed_in = bool(user is not None and user.is_authenticated)
     return {
+        # Counted only when a page shows it (lazily): one query per page for signed-in users.
+        "unread_notifications": SimpleLazyObject(lambda: unread_count(user=user)) if signed_in else 0,
         "site_name": settings.SITE_NAME,
         "current_partner": getattr(request, "partner", None),
         "current_membership": getattr(request, "membership", None),

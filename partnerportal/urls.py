@@ -14,6 +14,7 @@ urlpatterns = [
     path("partner/", include("partners.urls")),
     path("deals/", include("leads.urls")),
     path("staff/", include("reviews.urls")),
+    path("notifications/", include("reviews.notification_urls")),
     path("api/v1/", include("partnerportal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

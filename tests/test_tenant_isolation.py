@@ -165,6 +165,11 @@ SWEEP: dict[str, Fill] = {
     "notifications:unsubscribe": Fill(
         PUBLIC_TOKEN, {"token": lambda world: secrets.token_urlsafe(32)}, GET_POST
     ),
+    # Notifications belong to one user: partner B's admin's notification answers 404 to A.
+    "notifications:open": Fill(TENANT, {"pk": lambda w: _notification_of(w.deal_b)}, POST),
+    "notifications:unsubscribe": Fill(
+        PUBLIC_TOKEN, {"token": lambda world: secrets.token_urlsafe(32)}, GET_POST
+    ),
     "reviews:deal-detail": Fill(STAFF, {"pk": DEAL_B}, GET),
     "reviews:question-ask": Fill(STAFF, {"pk": DEAL_B}, POST),
     "reviews:crm-import-detail": Fill(STAFF, {"pk": lambda world: world.crm_import.pk}, GET),
@@ -176,6 +181,15 @@ SWEEP: dict[str, Fill] = {
     "deal-submit": Fill(TENANT, {"pk": DEAL_B, "format": FORMAT}, POST, api=True),
     "deal-withdraw": Fill(TENANT, {"pk": DEAL_B, "format": FORMAT}, POST, api=True),
 }
+
+def _notification_of(deal: Deal) -> int:
+    """A notification to the deal's creator that names the deal's company."""
+    from reviews.models import Notification
+
+    return Notification.objects.create(
+        user=deal.created_by, kind="status_change", deal=deal,
+        title=f"{deal.reference} {deal.company_name} is now In review").pk
+
 
 def _notification_of(deal: Deal) -> int:
     """A notification to the deal's creator that names the deal's company."""
