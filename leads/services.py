@@ -197,8 +197,9 @@ def deal_submit(*, partner: PartnerOrganization, actor, deal: Deal) -> Deal:
             # Say what actually won: a withdraw racing this submit, or an earlier submit.
             current = Deal.objects.filter(pk=deal.pk).values_list("status", flat=True).first()
             if current == DealStatus.WITHDRAWN:
-                raise InvalidTransition(_("This deal was withdrawn."))
-            raise InvalidTransition(_("This deal was already submitted."))
+                raise InvalidTransition(_("This deal was withdrawn."), current_status=current)
+            raise InvalidTransition(_("This deal was already submitted."),
+                                    current_status=current)
         deal.refresh_from_db()
         deal_status_record(deal=deal, before=DealStatus.DRAFT, after=DealStatus.SUBMITTED,
                            actor=actor, at=now)
