@@ -5,7 +5,9 @@ any failure) and Anthropic's API through one forced tool call with a JSON schema
 when `USE_ANTHROPIC` and `ANTHROPIC_API_KEY` are set or a client is passed.
 
 Invariants: partner text reaches the model only as quoted JSON inside <registration>,
-never the system prompt; `enforce_stop_rules` runs last, so no stop-rule hit ends as
+never the system prompt; a summary never carries partner free text (the post-check
+`guard_partner_text` replaces a model summary that repeats it) and instruction-like
+partner text is always named in the risks; `enforce_stop_rules` runs last, so no stop-rule hit ends as
 "accept"; questions (for the partner) never mention other partners, registrations or
 the vendor's pipeline, and risks (for staff) name no one. Nothing here writes to the DB.
 """
@@ -36,12 +38,16 @@ from leads.qualification.llm import (
     parse_tool_input,
     summarize_with_anthropic,
 )
-from leads.qualification.rules import enforce_stop_rules, summarize_deterministic
+from leads.qualification.rules import (
+    enforce_stop_rules,
+    guard_partner_text,
+    summarize_deterministic,
+)
 
 __all__ = [
     "PROMPT_VERSION", "QUALIFICATION_TOOL", "RULES_VERSION", "SYSTEM_PROMPT", "TOOL_NAME",
     "QualificationError", "QualificationResult", "anthropic", "build_user_message",
-    "enforce_stop_rules", "parse_tool_input", "qualify", "summarize_deterministic",
+    "enforce_stop_rules", "guard_partner_text", "parse_tool_input", "qualify", "summarize_deterministic",
     "summarize_with_anthropic",
 ]
 
@@ -73,4 +79,5 @@ def qualify(
             summarize_deterministic(deal=deal, matches=matches, stop_hits=stop_hits),
             fallback_reason=_clip(reason, 300),
         )
+    result = guard_partner_text(result, deal=deal, matches=matches, stop_hits=stop_hits)
     return enforce_stop_rules(result, stop_hits)

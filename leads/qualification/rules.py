@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -22,10 +23,13 @@ from leads.qualification.base import (
     INSTRUCTION_PATTERN,
     ITEM_MAX_CHARS,
     MAX_QUESTIONS,
+    MAX_RISKS,
     MODERATE_FIT_POINTS,
+    PARTNER_RUN_WORDS,
     RULES_VERSION,
     STRONG_FIT_POINTS,
     SUBSTANTIVE_NEED_WORDS,
+    SUMMARY_MAX_CHARS,
     QualificationResult,
     _clip,
     _label,
@@ -174,33 +178,88 @@ def _match_risk(match: Any) -> str:
         "opening": _match_opening(match.kind), "detail": "; ".join(detail)}
 
 
-def _text_risks(deal: Any) -> list[str]:
-    """Flag partner text that reads like instructions; it is data, changes nothing."""
-    fields = {
-        _("need"): deal.need, _("relationship notes"): deal.relationship_notes,
-        _("timeline"): deal.timeline, _("company"): deal.company_name,
-        _("industry"): deal.industry, _("contact title"): deal.contact_title,
+def _partner_texts(deal: Any) -> dict[str, str]:
+    """The free text the partner wrote, by field label (never trusted as instructions)."""
+    return {
+        _("need"): deal.need or "", _("relationship notes"): deal.relationship_notes or "",
+        _("timeline"): deal.timeline or "", _("company"): deal.company_name or "",
+        _("industry"): deal.industry or "", _("contact title"): deal.contact_title or "",
     }
-    hits = [name for name, text in fields.items()
-            if INSTRUCTION_PATTERN.search(text or "")]
-    if not hits:
-        return []
-    return [_("Partner-written text reads like instructions to the reviewer or a model "
-              "(in: %(fields)s); it was treated as data and changed nothing.")
-            % {"fields": ", ".join(hits)}]
+
+
+def partner_quote(text: str, limit: int = 160) -> str:
+    """Partner-written text as a visibly marked quotation, never as the system's words."""
+    return f"“{_clip(text, limit)}”"
+
+
+def instruction_risks(deal: Any) -> list[str]:
+    """Name partner text that reads like instructions (to ignore rules, skip review, or
+    claiming approval): one staff-facing risk per field, quoting the wording. It is
+    data: it changes no recommendation and no stop rule. Used by both engines."""
+    risks = []
+    for name, text in _partner_texts(deal).items():
+        found = INSTRUCTION_PATTERN.search(text)
+        if found:
+            start = max(0, found.start() - 20)
+            risks.append(_(
+                "Instruction-like text in the partner's %(field)s, in the partner's words: "
+                "%(quote)s. It tries to direct the review (an order to ignore rules, skip "
+                "review, or a claim of approval); it is the partner's claim, not a "
+                "finding, and changed nothing. Verify any claimed approval.")
+                % {"field": name, "quote": partner_quote(text[start:], 120)})
+    return risks
+
+
+def _word_runs(text: str, size: int) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.lower())
+    return {tuple(words[i:i + size]) for i in range(len(words) - size + 1)}
+
+
+def repeats_partner_text(summary: str, deal: Any) -> bool:
+    """True when `summary` copies a run of PARTNER_RUN_WORDS words of the partner's free
+    text (need, relationship notes, timeline) or itself reads like instructions."""
+    if INSTRUCTION_PATTERN.search(summary):
+        return True
+    runs = _word_runs(summary, PARTNER_RUN_WORDS)
+    free_text = (deal.need or "", deal.relationship_notes or "", deal.timeline or "")
+    return any(runs & _word_runs(text, PARTNER_RUN_WORDS) for text in free_text)
+
+
+def guard_partner_text(
+    result: QualificationResult, *, deal: Any, matches: list, stop_hits: list
+) -> QualificationResult:
+    """The post-check both engines pass through: a model summary that repeats partner
+    text (or reads like instructions) is replaced by the rule-based summary, which never
+    contains partner free text; instruction-like partner text is always named in the
+    risks, and the summary points to them. Idempotent."""
+    summary, risks = result.summary, list(result.risks)
+    if result.engine != SummaryEngine.DETERMINISTIC and repeats_partner_text(summary, deal):
+        facts = _collect_facts(deal)
+        tier = _fit_tier(facts)
+        summary = _summary(facts, tier, _missing_context(facts), matches, stop_hits)
+        note = _("The model's summary repeated partner-written text; the rule-based "
+                 "summary is shown instead.")
+        risks += [note] if note not in risks else []
+    flagged = instruction_risks(deal)
+    risks += [risk for risk in flagged if risk not in risks]
+    warning = _("Partner-written text tries to direct the review: see the risks.")
+    if flagged and warning not in summary:
+        summary = f"{_clip(summary, SUMMARY_MAX_CHARS - len(warning) - 1)} {warning}"
+    return replace(result, summary=summary, risks=risks[:MAX_RISKS])
 
 
 def _evidence(facts: _Facts, missing: list[str]) -> list[str]:
     """The facts used, as a reviewer would check them on the registration."""
     f, dash = facts, "—"
     lines = [
-        (f.need_words, _("Need described in %(n)d words: “%(need)s”")
-         % {"n": f.need_words, "need": _clip(f.need, 160)}),
+        (f.need_words, _("Need described in %(n)d words, in the partner's words: %(need)s")
+         % {"n": f.need_words, "need": partner_quote(f.need)}),
         (f.products, _("Products named: %(p)s") % {"p": ", ".join(f.products)}),
         (f.value is not None, _("Estimated value: %(v)s %(c)s")
          % {"v": f"{f.value or 0:,.2f}", "c": f.currency}),
-        (f.urgency or f.timeline, _("Urgency: %(u)s; timeline: %(t)s")
-         % {"u": _label(Urgency, f.urgency) or dash, "t": f.timeline or dash}),
+        (f.urgency or f.timeline, _("Urgency: %(u)s; timeline, in the partner's words: %(t)s")
+         % {"u": _label(Urgency, f.urgency) or dash,
+            "t": partner_quote(f.timeline, 80) if f.timeline else dash}),
         (f.authority, _("Contact authority: %(a)s (%(t)s)")
          % {"a": _label(ContactAuthority, f.authority), "t": f.contact_title or dash}),
         (f.industry or f.company_size,
@@ -237,15 +296,24 @@ def _recommendation(
 def _summary(
     facts: _Facts, tier: str, missing: list[str], matches: list, stop_hits: list
 ) -> str:
-    """Two to four sentences: customer and need, urgency and value, evidence, checks."""
-    need = _clip(facts.need, 200) if facts.need else _("no need described yet.")
-    sentences = [_("%(company)s: %(need)s") % {"company": facts.company, "need": need}]
+    """Three to five sentences in the system's own words: what was registered, urgency
+    and value, evidence, checks. Partner free text (need, notes, timeline) never appears
+    here, only quoted in the evidence; the customer's name is quoted as registered."""
+    what = (_("products %(p)s") % {"p": ", ".join(facts.products)} if facts.products
+            else _("no products named"))
+    where = ", ".join(part for part in (facts.country, facts.industry) if part)
+    sentences = [_("Registration for the end customer %(company)s%(where)s: %(what)s; "
+                   "the need is %(need)s.") % {
+        "company": partner_quote(facts.company, 80), "what": what,
+        "where": f" ({where})" if where else "",
+        "need": (_("described in %(n)d words (quoted in the evidence)")
+                 % {"n": facts.need_words}) if facts.need_words else _("not described")}]
     urgency = _label(Urgency, facts.urgency) if facts.urgency else _("not given")
     value = (_("estimated value %(v)s") % {"v": f"{facts.value:,.2f} {facts.currency}"}
              if facts.value is not None else _("no estimated value"))
     sentences.append(_("Urgency: %(u)s%(t)s; %(v)s.") % {
         "u": urgency, "v": value,
-        "t": f" ({facts.timeline})" if facts.timeline else ""})
+        "t": _(", with a timeline given") if facts.timeline else ""})
     evidence = _("Evidence: %(tier)s (%(p)d of 9 points)") % {
         "tier": _label(FitTier, tier).lower(), "p": _fit_points(facts)}
     if missing:
@@ -279,15 +347,15 @@ def summarize_deterministic(
         fit_tier=str(tier),
         recommendation=str(recommendation),
         questions=_questions(facts),
-        risks=[_match_risk(match) for match in matches] + _text_risks(deal),
+        risks=[_match_risk(match) for match in matches],
         evidence=evidence,
         engine=str(SummaryEngine.DETERMINISTIC),
         model="",
         prompt_version=RULES_VERSION,
         fallback_reason="",
     )
+    result = guard_partner_text(result, deal=deal, matches=matches, stop_hits=stop_hits)
     return enforce_stop_rules(result, stop_hits)
-
 
 
 def _stop_hit_risk(hit: Any) -> str:
