@@ -17,6 +17,7 @@ class DealStatus(models.TextChoices):
     LOST = "lost", _("Lost")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     EXPIRED = "expired", _("Expired")
+    MERGED = "merged", _("Merged")
 
 
 # A partner may withdraw a deal that is still being decided or protected.
@@ -33,6 +34,7 @@ DECIDABLE_STATUSES = {DealStatus.IN_REVIEW, DealStatus.NEEDS_INFO}
 # Statuses after which nothing more happens to a deal.
 CLOSED_STATUSES = {
     DealStatus.REJECTED, DealStatus.WON, DealStatus.LOST, DealStatus.WITHDRAWN, DealStatus.EXPIRED,
+    DealStatus.MERGED,
 }
 # Statuses in which the deal counts as an open registration of its end customer.
 OPEN_STATUSES = {

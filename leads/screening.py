@@ -20,7 +20,6 @@ from django.utils import timezone
 from audit.services import audit_record
 from leads import matching, stop_rules
 from leads.choices import (
-    CONFLICT_KINDS,
     DealStatus,
     MatchTarget,
     ScreeningStepName,
@@ -178,17 +177,15 @@ def _step_summary(deal: Deal) -> Callable[[], str]:
 
 def _step_tasks(deal: Deal) -> Callable[[], str]:
     rules = program_rules_get()
-    conflict = deal.matches.filter(kind__in=CONFLICT_KINDS).exists()
 
     def persist() -> str:
-        opened = [review_task_open(deal=deal, kind=TaskKind.ACCEPTANCE_REVIEW, rules=rules)]
-        if conflict:
-            opened.append(review_task_open(deal=deal, kind=TaskKind.ATTRIBUTION_CONFLICT, rules=rules))
-            if Deal.objects.filter(pk=deal.pk, routing_paused=False).update(routing_paused=True):
-                audit_record(actor=None, action="deal.routing_pause", target=deal,
-                             before={"routing_paused": False}, after={"routing_paused": True},
-                             reason="attribution conflict open")
-        return ", ".join(task.kind for task in opened)
+        from attribution.services import conflict_case_join
+
+        opened = [review_task_open(deal=deal, kind=TaskKind.ACCEPTANCE_REVIEW, rules=rules).kind]
+        case = conflict_case_join(deal=deal)
+        if case is not None:
+            opened.append(f"{TaskKind.ATTRIBUTION_CONFLICT} ({case.reference})")
+        return ", ".join(opened)
 
     return persist
 

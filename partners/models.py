@@ -209,6 +209,10 @@ class ProgramRules(models.Model):
         default=72, validators=[MinValueValidator(1), MaxValueValidator(720)],
         help_text=_("Hours a sales owner has to take up an accepted deal."),
     )
+    dispute_window_days = models.PositiveIntegerField(
+        default=30, validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("Days after an attribution is approved during which its partner may dispute it."),
+    )
     contact_retention_months = models.PositiveIntegerField(
         default=24, validators=[MinValueValidator(1), MaxValueValidator(240)],
         help_text=_("Months after which contacts of rejected, withdrawn and expired deals are erased."),

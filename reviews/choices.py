@@ -28,6 +28,7 @@ class DecisionKind(models.TextChoices):
     ACCEPT = "accept", _("Accept")
     REJECT = "reject", _("Reject")
     NEEDS_INFO = "needs_info", _("Needs more information")
+    RESOLVE_CONFLICT = "resolve_conflict", _("Resolve an attribution conflict")
 
 
 class ExtensionStatus(models.TextChoices):

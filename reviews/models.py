@@ -43,6 +43,14 @@ class ReviewTask(models.Model):
     due_at = models.DateTimeField()
     # While the partner owes an answer the SLA clock stops; on the answer `due_at` moves
     # by the time waited. "Overdue" is derived from `due_at`, never a status of its own.
+    conflict_case = models.ForeignKey(
+        "attribution.ConflictCase", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="review_tasks",
+    )
+    commission = models.ForeignKey(
+        "attribution.Commission", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="review_tasks",
+    )
     paused_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)
@@ -58,10 +66,23 @@ class ReviewTask(models.Model):
     class Meta:
         ordering = ["due_at", "id"]
         constraints = [
+            # Compensation approvals are one per commission proposal (below), so a split
+            # deal may have several open at once.
             models.UniqueConstraint(
-                fields=["deal", "kind"], condition=models.Q(status="open"),
+                fields=["deal", "kind"],
+                condition=models.Q(status="open") & ~models.Q(kind="compensation_approval"),
                 name="review_task_one_open_per_kind",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["conflict_case", "kind"],
+                condition=models.Q(status="open", conflict_case__isnull=False),
+                name="review_task_one_open_per_case",
+            ),
+            models.UniqueConstraint(
+                fields=["commission"],
+                condition=models.Q(status="open", commission__isnull=False),
+                name="review_task_one_open_per_commission",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "due_at"], name="review_task_queue"),

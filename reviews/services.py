@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from attribution.services import attribution_record_sole
 from audit.services import audit_record
 from leads.choices import DECIDABLE_STATUSES, DealStatus, OpportunityStage
 from leads.models import Account, Deal, DealQuestion, Opportunity
@@ -220,9 +221,12 @@ class Blocker:
 
 
 def deal_has_open_conflict(deal: Deal) -> bool:
-    """An attribution conflict is open while its task is open or routing is paused."""
-    return deal.routing_paused or ReviewTask.objects.filter(
-        deal=deal, kind=TaskKind.ATTRIBUTION_CONFLICT, status=TaskStatus.OPEN).exists()
+    """An attribution conflict is open while the deal's conflict case is open (its sales
+    routing is paused until then)."""
+    from attribution.choices import CaseStatus
+
+    return deal.routing_paused or Deal.objects.filter(
+        pk=deal.pk, conflict_case__status=CaseStatus.OPEN).exists()
 
 
 def deal_missing_for_acceptance(deal: Deal, rules: ProgramRules) -> list[str]:
@@ -312,6 +316,8 @@ def deal_accept(*, actor, deal: Deal, reason: str = "", override_reason: str = "
                             "override_reason": decision.override_reason,
                             "overridden": decision.overridden, "handoff_waits_for_conflict": conflict})
         if not conflict:
+            # The acceptance is the approval of a conflict-free deal's attribution.
+            attribution_record_sole(deal=deal, actor=actor)
             deal_handoff_open(deal=deal, actor=actor, rules=rules)
         _notify_status(deal, note=_("Protected until %(d)s.") % {
             "d": timezone.localtime(protected_until).date().isoformat()})

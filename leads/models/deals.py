@@ -109,6 +109,14 @@ class Deal(models.Model):
         default=False,
         help_text=_("Sales routing waits while an attribution conflict is open."),
     )
+    conflict_case = models.ForeignKey(
+        "attribution.ConflictCase", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="deals",
+    )
+    # A conflict-case member that did not survive its resolution points at the survivor.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_deals"
+    )
 
     # Normalized keys (derived; see leads.normalize)
     norm_company = models.CharField(max_length=200, blank=True)
