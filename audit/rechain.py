@@ -39,7 +39,10 @@ def rechain_personal_values(apps, schema_editor) -> None:
     old_head, first_break = _old_chain(AuditEvent, db)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            # ALTER TABLE refuses while deferred FK checks are pending: run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     prev, last_id, events, values = GENESIS_HASH, 0, 0, 0
     while True:
         batch = list(AuditEvent.objects.using(db).filter(id__gt=last_id).order_by("id")[:500])
@@ -60,9 +63,10 @@ def rechain_personal_values(apps, schema_editor) -> None:
         PersonalValue.objects.using(db).bulk_create(personal)
         events, values, last_id = events + len(batch), values + len(personal), batch[-1].pk
     if connection.vendor == "postgresql":
-        # Before the insert below: ALTER TABLE refuses while deferred FK checks are pending.
         with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     new_head = {"head_id": last_id, "head_hash": prev}
     record = AuditEvent(
         created_at=timezone.now(), actor_label="system", action="audit.rechain",

@@ -45,4 +45,13 @@ app.conf.beat_schedule = {
         "task": "reviews.tasks.deals_protection_expire_task",
         "schedule": crontab(minute="*/15"),
     },
+    # The audit chain's head, to AUDIT_CHECKPOINT_DIR: verify_audit compares against it.
+    "audit-checkpoint": {
+        "task": "audit.tasks.audit_checkpoint_write_task",
+        "schedule": crontab(minute="*/10"),
+    },
+    "audit-contact-retention": {
+        "task": "audit.tasks.personal_data_retention_sweep_task",
+        "schedule": crontab(hour=3, minute=17),
+    },
 }

@@ -172,6 +172,13 @@ SWEEP: dict[str, Fill] = {
     ),
     "reviews:deal-detail": Fill(STAFF, {"pk": DEAL_B}, GET),
     "reviews:question-ask": Fill(STAFF, {"pk": DEAL_B}, POST),
+    "reviews:deal-accept": Fill(STAFF, {"pk": DEAL_B}, POST),
+    "reviews:deal-reject": Fill(STAFF, {"pk": DEAL_B}, POST),
+    # Review tasks and extension requests (staff pages): partner B's, by their own ids.
+    "reviews:task-claim": Fill(STAFF, {"pk": lambda w: _task_of(w.deal_b)}, POST),
+    "reviews:task-assign": Fill(STAFF, {"pk": lambda w: _task_of(w.deal_b)}, POST),
+    "reviews:task-close": Fill(STAFF, {"pk": lambda w: _task_of(w.deal_b)}, POST),
+    "reviews:extension-decide": Fill(STAFF, {"pk": lambda w: _extension_of(w.deal_b)}, POST),
     "reviews:crm-import-detail": Fill(STAFF, {"pk": lambda world: world.crm_import.pk}, GET),
     "reviews:crm-import-errors": Fill(STAFF, {"pk": lambda world: world.crm_import.pk}, GET),
     "deal-screening": Fill(STAFF_API, {"pk": DEAL_B}, GET, api=True),
@@ -198,6 +205,26 @@ def _notification_of(deal: Deal) -> int:
     return Notification.objects.create(
         user=deal.created_by, kind="status_change", deal=deal,
         title=f"{deal.reference} {deal.company_name} is now In review").pk
+
+
+def _task_of(deal: Deal) -> int:
+    """The deal's open follow-up task (closable by hand), created on first use."""
+    from django.utils import timezone
+
+    from reviews.models import ReviewTask
+
+    return ReviewTask.objects.get_or_create(
+        deal=deal, kind="needs_info_followup", status="open",
+        defaults={"partner": deal.partner, "due_at": timezone.now()})[0].pk
+
+
+def _extension_of(deal: Deal) -> int:
+    """The deal's pending extension request, created on first use."""
+    from reviews.models import ExtensionRequest
+
+    return ExtensionRequest.objects.get_or_create(
+        deal=deal, status="pending",
+        defaults={"partner": deal.partner, "requested_by": deal.created_by, "reason": "More time"})[0].pk
 
 
 PARAMETERISED = [r for r in ALL_ROUTES if r.params and _excluded_because(r) is None]
