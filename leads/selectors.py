@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.models import AuditEvent
 from leads.models import Deal, DealQuestion, DuplicateMatch
 from partners.models import PartnerOrganization
-from reviews.models import ReviewTask
+from reviews.models import Decision, ExtensionRequest, ReviewTask
 
 
 def deal_list(*, partner: PartnerOrganization) -> QuerySet[Deal]:
@@ -112,14 +112,24 @@ def staff_deal_list() -> QuerySet[Deal]:
 
 
 def staff_deal_get(*, pk: int) -> Deal:
-    """One deal with its screening results, tasks and questions loaded (staff only)."""
+    """One deal with what its review page shows loaded (staff only): screening results,
+    tasks with their people, questions, decisions and extension requests.
+
+    A fixed number of queries whatever the number of matches, tasks or decisions.
+    """
     deal = (
-        Deal.objects.select_related("partner", "partner__tier", "created_by", "summary")
+        Deal.objects.select_related("partner", "partner__tier", "created_by", "summary",
+                                    "sales_owner")
         .prefetch_related(
             "products", "questions", "stop_rule_hits", "screening_steps",
             Prefetch("matches", queryset=DuplicateMatch.objects.select_related(
-                "target_deal__partner", "target_account", "target_opportunity")),
-            Prefetch("review_tasks", queryset=ReviewTask.objects.select_related("assignee")),
+                "target_deal__partner", "target_account", "target_opportunity__account")),
+            Prefetch("review_tasks", queryset=ReviewTask.objects.select_related(
+                "assignee", "closed_by")),
+            Prefetch("decisions", queryset=Decision.objects.select_related(
+                "actor", "reason_code").order_by("-created_at", "-id")),
+            Prefetch("extension_requests", queryset=ExtensionRequest.objects.select_related(
+                "requested_by", "decided_by")),
         )
         .filter(pk=pk)
         .first()

@@ -87,3 +87,30 @@ def member_takeover_candidates(*, partner: PartnerOrganization, leaving: Members
         .order_by("email")
     )
 
+
+def partner_record(*, partner: PartnerOrganization) -> dict:
+    """A partner's review record, for the reviewer deciding one of its deals.
+
+    `acceptance_rate` is accepted ÷ (accepted + rejected) decisions (None before any),
+    `open_deals` its registrations still open, `rejected` its rejections, `overrides`
+    acceptances of its deals past a blocker. Two aggregate queries, whatever the volume.
+    Disputes are not recorded until attribution exists.
+    """
+    from leads.choices import OPEN_STATUSES
+    from leads.models import Deal
+    from reviews.choices import DecisionKind
+    from reviews.models import Decision
+
+    counts = Decision.objects.for_partner(partner).aggregate(
+        accepted=Count("id", filter=Q(kind=DecisionKind.ACCEPT)),
+        rejected=Count("id", filter=Q(kind=DecisionKind.REJECT)),
+        overrides=Count("id", filter=Q(kind=DecisionKind.ACCEPT) & ~Q(override_reason="")),
+    )
+    decided = counts["accepted"] + counts["rejected"]
+    return {
+        **counts,
+        "decided": decided,
+        "acceptance_rate": counts["accepted"] / decided if decided else None,
+        "open_deals": Deal.objects.for_partner(partner).filter(status__in=OPEN_STATUSES).count(),
+        "disputes": None,
+    }
