@@ -259,6 +259,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name ("status", "kind") get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "DealStatusEnum": "leads.choices.DealStatus",
+        "StepStatusEnum": "leads.choices.StepStatus",
+        "MatchKindEnum": "leads.choices.MatchKind",
+        "TaskStatusEnum": "reviews.choices.TaskStatus",
+        "TaskKindEnum": "reviews.choices.TaskKind",
+        "DecisionKindEnum": "reviews.choices.DecisionKind",
+    },
 }
 
 # Celery: Redis when REDIS_URL/CELERY_BROKER_URL is set, otherwise a broker on the file
