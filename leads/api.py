@@ -21,6 +21,9 @@ READ_ONLY_FIELDS = [
     "id", "reference", "status", "source", "norm_company", "norm_domain", "norm_email",
     "norm_phone", "norm_country", "created_at", "updated_at", "submitted_at",
     "screening_started_at", "screening_finished_at", "withdrawn_at",
+    # After the decision: when it was taken and how long the deal stays protected. The
+    # stage is `status`; what sales recorded (amount, loss reason) stays with the vendor.
+    "decided_at", "protected_until",
 ]
 
 

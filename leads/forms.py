@@ -121,3 +121,10 @@ class WithdrawForm(forms.Form):
 class AnswerForm(forms.Form):
     answer = forms.CharField(label=_("Your answer"), max_length=5000,
                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ExtensionRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why does the deal need more time?"), max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -3,13 +3,15 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent
+from leads.choices import DealStatus
 from leads.models import Deal, DealQuestion, DuplicateMatch
 from partners.models import PartnerOrganization
+from reviews.choices import DecisionKind, TaskKind, TaskStatus
 from reviews.models import Decision, ExtensionRequest, ReviewTask
 
 
@@ -35,6 +37,28 @@ def deal_get(*, partner: PartnerOrganization, pk: int) -> Deal:
     if deal is None:
         raise Http404
     return deal
+
+
+def deal_rejection_get(*, partner: PartnerOrganization, deal: Deal) -> Decision | None:
+    """The rejection the partner reads on its deal (reason label and note), or None.
+
+    Only the partner-facing parts are meant for the page: `reason_code.label` and
+    `partner_note`; the reviewer's internal `reason` stays with the vendor.
+    """
+    if deal.partner_id != partner.pk:
+        raise Http404
+    return (
+        Decision.objects.for_partner(partner).filter(deal=deal, kind=DecisionKind.REJECT)
+        .select_related("reason_code").order_by("-created_at", "-id").first()
+    )
+
+
+def deal_extension_list(*, partner: PartnerOrganization, deal: Deal) -> list[ExtensionRequest]:
+    """The organization's protection-extension requests on its deal, newest first."""
+    if deal.partner_id != partner.pk:
+        raise Http404
+    return list(ExtensionRequest.objects.for_partner(partner).filter(deal=deal)
+                .order_by("-created_at", "-id"))
 
 
 def deal_question_get(*, partner: PartnerOrganization, pk: int) -> DealQuestion:
@@ -132,6 +156,42 @@ def staff_deal_get(*, pk: int) -> Deal:
                 "requested_by", "decided_by")),
         )
         .filter(pk=pk)
+        .first()
+    )
+    if deal is None:
+        raise Http404
+    return deal
+
+# Statuses in which a deal is with its sales owner ("My handoffs").
+HANDOFF_STATUSES = (DealStatus.ACCEPTED, DealStatus.CONVERTED, DealStatus.WON, DealStatus.LOST)
+
+
+def staff_handoff_list(*, sales_owner, statuses=HANDOFF_STATUSES) -> QuerySet[Deal]:
+    """The deals handed to `sales_owner`: open handoff tasks first (due soonest), then
+    the rest, most recently decided first. One query, whatever the number of deals."""
+    handoff = ReviewTask.objects.filter(deal=OuterRef("pk"), kind=TaskKind.SALES_HANDOFF,
+                                        status=TaskStatus.OPEN)
+    return (
+        Deal.objects.filter(sales_owner=sales_owner, status__in=statuses)
+        .select_related("partner", "partner__tier", "opportunity")
+        .annotate(handoff_due=Subquery(handoff.values("due_at")[:1]),
+                  handoff_task_id=Subquery(handoff.values("pk")[:1]))
+        .order_by(F("handoff_due").asc(nulls_last=True), F("decided_at").desc(nulls_last=True),
+                  "-id")
+    )
+
+
+def staff_handoff_get(*, pk: int) -> Deal:
+    """A deal that was handed to a sales owner, with what its handoff page shows (staff
+    only). A deal never accepted has no handoff: 404."""
+    deal = (
+        Deal.objects.select_related("partner", "partner__tier", "sales_owner",
+                                    "opportunity__account", "created_by")
+        .prefetch_related("products", Prefetch(
+            "review_tasks", to_attr="open_handoff_tasks",
+            queryset=ReviewTask.objects.filter(kind=TaskKind.SALES_HANDOFF,
+                                               status=TaskStatus.OPEN)))
+        .filter(pk=pk, sales_owner__isnull=False)
         .first()
     )
     if deal is None:

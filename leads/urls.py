@@ -11,5 +11,6 @@ urlpatterns = [
     path("<int:pk>/edit/", views.deal_edit, name="deal-edit"),
     path("<int:pk>/submit/", views.deal_submit, name="deal-submit"),
     path("<int:pk>/withdraw/", views.deal_withdraw, name="deal-withdraw"),
+    path("<int:pk>/extension/", views.deal_extension_request, name="deal-extension-request"),
     path("questions/<int:pk>/answer/", views.question_answer, name="question-answer"),
 ]

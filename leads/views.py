@@ -9,15 +9,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from leads import selectors, services
-from leads.choices import WITHDRAWABLE_STATUSES
+from leads.choices import WITHDRAWABLE_STATUSES, DealStatus
 from leads.filters import DealFilter
-from leads.forms import AnswerForm, DealForm, WithdrawForm
+from leads.forms import AnswerForm, DealForm, ExtensionRequestForm, WithdrawForm
 from leads.models import Deal
 from partnerportal.decorators import partner_member_required
 from partnerportal.exceptions import ApplicationError
 from partnerportal.forms import add_service_error
 from partnerportal.htmx import render_page_or_partial
 from partners.selectors import program_rules_get
+from reviews.choices import ExtensionStatus
+from reviews.services import extension_request
 
 PAGE_SIZE = 25
 
@@ -99,12 +101,11 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "leads/deal_form.html", {"form": form, "deal": deal, "rules": rules})
 
 
-@require_http_methods(["GET"])
-@partner_member_required
-def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A deal with its status, timeline and open questions."""
-    deal = selectors.deal_get(partner=request.partner, pk=pk)
-    context = {
+def _deal_detail_context(request: HttpRequest, deal: Deal, **forms) -> dict:
+    """What the partner's deal page shows: status and stage, timeline, questions, the
+    rejection's reason and note, protection extensions, and the forms of its actions."""
+    extensions = selectors.deal_extension_list(partner=request.partner, deal=deal)
+    return {
         "deal": deal,
         "timeline": selectors.deal_timeline(partner=request.partner, deal=deal),
         "questions": list(deal.questions.all()),
@@ -112,8 +113,41 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "withdraw_form": WithdrawForm(),
         "can_withdraw": deal.status in WITHDRAWABLE_STATUSES,
         "answer_form": AnswerForm(),
+        "rejection": (selectors.deal_rejection_get(partner=request.partner, deal=deal)
+                      if deal.status == DealStatus.REJECTED else None),
+        "extensions": extensions,
+        "extension_form": forms.get("extension_form") or ExtensionRequestForm(),
+        "can_request_extension": deal.status == DealStatus.ACCEPTED
+        and request.partner.can_register
+        and not any(item.status == ExtensionStatus.PENDING for item in extensions),
     }
+
+
+@require_http_methods(["GET"])
+@partner_member_required
+def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A deal with its status and stage, timeline, questions and extension requests."""
+    deal = selectors.deal_get(partner=request.partner, pk=pk)
+    context = _deal_detail_context(request, deal)
     return render_page_or_partial(request, "leads/deal_detail.html", "leads/partials/deal_status.html", context)
+
+
+@require_POST
+@partner_member_required
+def deal_extension_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask the vendor to extend an accepted deal's protection window, with a reason."""
+    deal = selectors.deal_get(partner=request.partner, pk=pk)
+    form = ExtensionRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            extension_request(partner=request.partner, actor=request.user, deal=deal,
+                              reason=form.cleaned_data["reason"])
+            messages.success(request, _("Extension requested. The vendor's partner owner decides."))
+            return redirect(deal)
+        except (ValidationError, ApplicationError) as error:
+            add_service_error(form, error)
+    context = _deal_detail_context(request, deal, extension_form=form)
+    return render(request, "leads/deal_detail.html", context, status=400)
 
 
 @require_POST

@@ -148,6 +148,7 @@ SWEEP: dict[str, Fill] = {
     "leads:deal-edit": Fill(TENANT, {"pk": DEAL_B}, GET_POST),
     "leads:deal-submit": Fill(TENANT, {"pk": DEAL_B}, POST),
     "leads:deal-withdraw": Fill(TENANT, {"pk": DEAL_B}, POST),
+    "leads:deal-extension-request": Fill(TENANT, {"pk": DEAL_B}, POST),
     "leads:question-answer": Fill(TENANT, {"pk": lambda world: world.question_b.pk}, POST),
     "partners:invitation-revoke": Fill(TENANT, {"pk": lambda world: world.invitation_b.pk}, POST),
     "partners:member-role": Fill(TENANT, {"pk": lambda w: w.deal_b.created_by.membership.pk}, POST),
@@ -172,6 +173,7 @@ SWEEP: dict[str, Fill] = {
     ),
     "reviews:deal-detail": Fill(STAFF, {"pk": DEAL_B}, GET),
     "reviews:question-ask": Fill(STAFF, {"pk": DEAL_B}, POST),
+    "reviews:handoff-detail": Fill(STAFF, {"pk": DEAL_B}, GET_POST),
     "reviews:deal-accept": Fill(STAFF, {"pk": DEAL_B}, POST),
     "reviews:deal-reject": Fill(STAFF, {"pk": DEAL_B}, POST),
     # Review tasks and extension requests (staff pages): partner B's, by their own ids.
