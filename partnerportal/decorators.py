@@ -6,11 +6,23 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from partners.auth import session_used_mfa
-from partners.choices import MemberRole
+from partners.choices import MemberRole, StaffRole
 from partners.selectors import user_staff_roles
+
+
+def staff_start_url(user) -> str:
+    """Where a staff user lands: sales owners (and no reviewer role) on "My handoffs",
+    everyone else on the review queue."""
+    roles = user_staff_roles(user=user)
+    if roles and roles <= {StaffRole.SALES_OWNER}:
+        try:
+            return reverse("reviews:handoff-list")
+        except NoReverseMatch:
+            pass
+    return reverse("reviews:queue")
 
 
 def partner_member_required(view: Callable | None = None, *, role: str | None = None):
@@ -26,7 +38,7 @@ def partner_member_required(view: Callable | None = None, *, role: str | None = 
             membership = request.membership
             if membership is None:
                 if request.user.is_staff:
-                    return redirect("reviews:deal-list")
+                    return redirect(staff_start_url(request.user))
                 raise PermissionDenied
             if role == MemberRole.ADMIN and not membership.is_admin:
                 raise PermissionDenied

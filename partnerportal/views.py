@@ -5,6 +5,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
+from partnerportal.decorators import staff_start_url
+
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
@@ -14,7 +16,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.membership is not None:
         return redirect("leads:deal-list")
     if request.user.is_staff:
-        return redirect("reviews:deal-list")
+        return redirect(staff_start_url(request.user))
     return redirect("partners:profile")
 
 

@@ -6,7 +6,8 @@ from reviews.views import deal, handoff, queue
 app_name = "reviews"
 
 urlpatterns = [
-    path("", queue.deal_list, name="deal-list"),
+    path("", queue.review_queue, name="queue"),
+    path("deals/", queue.deal_list, name="deal-list"),
     path("deals/<int:pk>/", deal.deal_detail, name="deal-detail"),
     path("deals/<int:pk>/ask/", deal.question_ask, name="question-ask"),
     path("deals/<int:pk>/accept/", deal.deal_accept, name="deal-accept"),

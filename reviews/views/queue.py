@@ -1,23 +1,60 @@
-"""The staff review queue and the list of every deal."""
+"""The staff review queue (where staff land) and the list of every deal."""
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from leads import selectors as lead_selectors
 from leads.filters import DealFilter
 from partnerportal.decorators import staff_required
+from partnerportal.htmx import render_page_or_partial
+from reviews import selectors
+from reviews.filters import ReviewQueueFilter
 
 PAGE_SIZE = 50
+QUEUE_PAGE_SIZE = 50
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@require_GET
+@staff_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """My tasks first, then every open review, filtered, sorted and paged.
+
+    Any staff user may read the queue; deciding is checked on the deal page. The query
+    count does not depend on the page size (a test asserts it).
+    """
+    now = timezone.now()
+    counts = selectors.review_queue_counts(user=request.user, now=now)
+    queue = ReviewQueueFilter(request.GET, queryset=selectors.review_queue(), request=request,
+                              counts=counts, now=now, assignees=selectors.assignee_choices())
+    page = Paginator(queue.qs, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    selectors.queue_decorate(page.object_list, now=now)
+    mine = selectors.my_tasks(user=request.user, now=now)
+    context = {
+        "filter": queue,
+        "page": page,
+        "query": _query_without_page(request),
+        "counts": counts,
+        "my_tasks": mine[: selectors.MY_TASKS_LIMIT],
+        "more_tasks": len(mine) > selectors.MY_TASKS_LIMIT,
+    }
+    return render_page_or_partial(request, "reviews/queue.html",
+                                  "reviews/partials/queue_table.html", context)
 
 
 @require_GET
 @staff_required
 def deal_list(request: HttpRequest) -> HttpResponse:
+    """Every deal registration of every partner, newest first, with filters."""
     deals = DealFilter(request.GET, queryset=lead_selectors.staff_deal_list())
     page = Paginator(deals.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(request, "reviews/deal_list.html",
-                  {"filter": deals, "page": page, "query": query.urlencode()})
+                  {"filter": deals, "page": page, "query": _query_without_page(request)})

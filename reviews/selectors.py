@@ -1,0 +1,245 @@
+"""Reads for the staff review queue: open reviews, my tasks, per-filter counts, SLA state.
+
+Staff see every partner's deals, so these selectors take no `partner`: they are reached only
+through `staff_required` views. Each returns a queryset (or a few rows) whose related data is
+already loaded, so a page of queue rows costs the same number of queries at any page size.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from leads.choices import DECIDABLE_STATUSES
+from leads.models import Deal, StopRuleHit
+from reviews.choices import TaskKind, TaskStatus
+from reviews.models import ReviewTask
+
+# "Due within 24 h" is the queue's warning band, whatever the program's SLA length.
+DUE_SOON = timedelta(hours=24)
+MY_TASKS_LIMIT = 20
+
+
+class SlaState:
+    """Where a task (or a deal, by its most urgent task) stands against its due time."""
+
+    ON_TIME = "on_time"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    WAITING = "waiting"  # clock paused: the partner owes an answer
+
+    choices = [
+        (ON_TIME, gettext_lazy("On time")),
+        (DUE_SOON, gettext_lazy("Due within 24 h")),
+        (OVERDUE, gettext_lazy("Overdue")),
+        (WAITING, gettext_lazy("Waiting for partner")),
+    ]
+
+
+@dataclass(frozen=True)
+class Sla:
+    state: str
+    label: str  # "due in 5 h", "overdue by 2 d", "waiting for partner"
+    urgent: bool  # shown red: overdue or escalated
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(abs(delta).total_seconds() // 60)
+    if minutes < 60:
+        return _("%(n)d min") % {"n": max(minutes, 1)}
+    if minutes < 48 * 60:
+        return _("%(n)d h") % {"n": minutes // 60}
+    return _("%(n)d d") % {"n": minutes // (24 * 60)}
+
+
+def sla_for(*, due_at: datetime | None, now: datetime, paused: bool = False,
+            escalated: bool = False) -> Sla | None:
+    """The SLA state and time-left label of one due time (None when nothing is due)."""
+    if paused:
+        return Sla(SlaState.WAITING, _("waiting for partner"), False)
+    if due_at is None:
+        return None
+    if due_at < now:
+        return Sla(SlaState.OVERDUE, _("overdue by %(span)s") % {"span": _span(now - due_at)},
+                   True)
+    label = _("due in %(span)s") % {"span": _span(due_at - now)}
+    state = SlaState.DUE_SOON if due_at < now + DUE_SOON else SlaState.ON_TIME
+    return Sla(state, label, escalated)
+
+
+def _open_tasks(**filters) -> QuerySet[ReviewTask]:
+    return ReviewTask.objects.filter(deal=OuterRef("pk"), status=TaskStatus.OPEN, **filters)
+
+
+def open_conflict_q(prefix: str = "") -> Q:
+    """A deal has an open attribution conflict: routing paused, or its conflict task open."""
+    task = ReviewTask.objects.filter(deal=OuterRef(f"{prefix}pk"), status=TaskStatus.OPEN,
+                                     kind=TaskKind.ATTRIBUTION_CONFLICT)
+    return Q(**{f"{prefix}routing_paused": True}) | Q(Exists(task))
+
+
+def due_order() -> list:
+    """Due soonest: running clocks by due time, then deals waiting for the partner (oldest
+    submission first)."""
+    return [F("next_due").asc(nulls_last=True), F("submitted_at").asc(nulls_last=True), "id"]
+
+
+def review_queue() -> QuerySet[Deal]:
+    """Every deal waiting for a review decision (in review or needs info), due soonest first.
+
+    Each row carries `next_due` (earliest due time of its open tasks whose clock runs),
+    `has_conflict`, `open_task_list` (open tasks with assignees) and its stop-rule hits.
+    Deals whose clocks are all paused come after the running ones.
+    """
+    next_due = (_open_tasks(paused_at__isnull=True).order_by("due_at").values("due_at")[:1])
+    tasks = (ReviewTask.objects.filter(status=TaskStatus.OPEN).select_related("assignee")
+             .order_by("due_at", "id"))
+    return (
+        Deal.objects.filter(status__in=DECIDABLE_STATUSES)
+        .select_related("partner", "partner__tier")
+        .annotate(
+            next_due=Subquery(next_due),
+            has_conflict=ExpressionWrapper(open_conflict_q(), output_field=BooleanField()),
+            has_paused_task=Exists(_open_tasks(paused_at__isnull=False)),
+        )
+        .prefetch_related(
+            Prefetch("review_tasks", queryset=tasks, to_attr="open_task_list"),
+            Prefetch("stop_rule_hits", queryset=StopRuleHit.objects.order_by("rule")),
+        )
+        .order_by(*due_order())
+    )
+
+
+def queue_sla_q(state: str, *, now: datetime) -> Q:
+    """Deals of `review_queue` in one SLA state, judged by the most urgent running task."""
+    if state == SlaState.OVERDUE:
+        return Q(next_due__lt=now)
+    if state == SlaState.DUE_SOON:
+        return Q(next_due__gte=now, next_due__lt=now + DUE_SOON)
+    if state == SlaState.ON_TIME:
+        return Q(next_due__gte=now + DUE_SOON)
+    return Q(next_due__isnull=True, has_paused_task=True)
+
+
+def queue_decorate(deals, *, now: datetime) -> None:
+    """Attach `sla` to each deal of a page and to each of its open tasks (no queries)."""
+    for deal in deals:
+        for task in deal.open_task_list:
+            task.sla = sla_for(due_at=task.due_at, now=now, paused=task.paused_at is not None,
+                               escalated=task.escalated_at is not None)
+        escalated = any(t.escalated_at for t in deal.open_task_list)
+        deal.sla = sla_for(due_at=deal.next_due, now=now, escalated=escalated,
+                           paused=deal.next_due is None and deal.has_paused_task)
+
+
+def my_tasks(*, user, now: datetime, limit: int = MY_TASKS_LIMIT) -> list[ReviewTask]:
+    """Open tasks assigned to `user`, due soonest first (paused ones last), with their deal,
+    partner, conflict marker and stop-rule hits loaded; at most `limit` + 1 rows, so the
+    caller can tell whether there are more."""
+    rows = list(
+        ReviewTask.objects.filter(assignee=user, status=TaskStatus.OPEN)
+        .select_related("deal", "deal__partner", "deal__partner__tier")
+        .annotate(deal_has_conflict=ExpressionWrapper(open_conflict_q("deal__"),
+                                                      output_field=BooleanField()))
+        .prefetch_related(Prefetch("deal__stop_rule_hits",
+                                   queryset=StopRuleHit.objects.order_by("rule")))
+        .order_by(F("paused_at").asc(nulls_first=True), "due_at", "id")[: limit + 1]
+    )
+    for task in rows:
+        task.sla = sla_for(due_at=task.due_at, now=now, paused=task.paused_at is not None,
+                           escalated=task.escalated_at is not None)
+    return rows
+
+
+@dataclass
+class QueueCounts:
+    """How many open reviews each filter value would show (over all open reviews)."""
+
+    total: int = 0
+    status: Counter = field(default_factory=Counter)
+    kind: Counter = field(default_factory=Counter)
+    sla: Counter = field(default_factory=Counter)
+    conflict: int = 0
+    stop_rule: Counter = field(default_factory=Counter)  # rule -> deals; "any" -> deals
+    partner: dict = field(default_factory=dict)  # id -> (name, count), by name
+    tier: dict = field(default_factory=dict)  # id -> (name, count), by name
+    assignee: Counter = field(default_factory=Counter)  # user id, "me", "none" -> deals
+
+
+def review_queue_counts(*, user, now: datetime) -> QueueCounts:
+    """Counts per filter value over all open reviews, in four aggregate queries."""
+    counts = QueueCounts()
+    in_queue = Q(status__in=DECIDABLE_STATUSES)
+    by_partner = (
+        Deal.objects.filter(in_queue)
+        .values("status", "partner_id", "partner__name", "partner__tier_id",
+                "partner__tier__name")
+        .annotate(n=Count("id"), conflicts=Count("id", filter=open_conflict_q()))
+        .order_by("partner__name", "partner_id")
+    )
+    for row in by_partner:
+        n = row["n"]
+        counts.total += n
+        counts.status[row["status"]] += n
+        counts.conflict += row["conflicts"]
+        name, seen = counts.partner.get(row["partner_id"], (row["partner__name"], 0))
+        counts.partner[row["partner_id"]] = (name, seen + n)
+        name, seen = counts.tier.get(row["partner__tier_id"], (row["partner__tier__name"], 0))
+        counts.tier[row["partner__tier_id"]] = (name, seen + n)
+    counts.tier = dict(sorted(counts.tier.items(), key=lambda item: item[1][0]))
+    counts.stop_rule.update({row["rule"]: row["n"] for row in (
+        StopRuleHit.objects.filter(deal__status__in=DECIDABLE_STATUSES)
+        .values("rule").annotate(n=Count("deal", distinct=True)).order_by())})
+    counts.stop_rule["any"] = (Deal.objects.filter(in_queue)
+                               .filter(Exists(StopRuleHit.objects.filter(deal=OuterRef("pk"))))
+                               .count())
+    _task_counts(counts, user=user, now=now)
+    return counts
+
+
+def _task_counts(counts: QueueCounts, *, user, now: datetime) -> None:
+    tasks = ReviewTask.objects.filter(status=TaskStatus.OPEN,
+                                      deal__status__in=DECIDABLE_STATUSES)
+    running = Q(paused_at__isnull=True)
+    deals = {
+        "overdue": Count("deal", distinct=True, filter=running & Q(due_at__lt=now)),
+        "soon_or_overdue": Count("deal", distinct=True,
+                                 filter=running & Q(due_at__lt=now + DUE_SOON)),
+        "running": Count("deal", distinct=True, filter=running),
+        "any": Count("deal", distinct=True),
+        "me": Count("deal", distinct=True, filter=Q(assignee=user)),
+        "none": Count("deal", distinct=True, filter=Q(assignee__isnull=True)),
+    }
+    # One open task per (deal, kind) is a constraint, so tasks of a kind count deals.
+    kinds = {kind: Count("id", filter=Q(kind=kind)) for kind in TaskKind.values}
+    totals = tasks.aggregate(**deals, **kinds)
+    counts.kind.update({kind: totals[kind] for kind in TaskKind.values})
+    counts.sla[SlaState.OVERDUE] = totals["overdue"]
+    counts.sla[SlaState.DUE_SOON] = totals["soon_or_overdue"] - totals["overdue"]
+    counts.sla[SlaState.ON_TIME] = totals["running"] - totals["soon_or_overdue"]
+    counts.sla[SlaState.WAITING] = totals["any"] - totals["running"]
+    counts.assignee["me"] = totals["me"]
+    counts.assignee["none"] = totals["none"]
+    counts.assignee.update({row["assignee_id"]: row["n"] for row in (
+        tasks.filter(assignee__isnull=False).values("assignee_id")
+        .annotate(n=Count("deal", distinct=True)).order_by())})
+
+
+def assignee_choices() -> QuerySet:
+    """Staff a queue can be filtered by: active staff users, by e-mail."""
+    return get_user_model().objects.filter(is_active=True, is_staff=True).order_by("email", "id")
