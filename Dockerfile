@@ -24,7 +24,7 @@ COPY . .
 
 # Static files are collected at build time (whitenoise serves them). Production settings need
 # DEBUG off and a 50+ character SECRET_KEY; this one exists only during this step.
-RUN mkdir -p var/staticfiles var/broker \
+RUN mkdir -p var/staticfiles var/broker var/audit-checkpoints \
     && DEBUG=false \
        SECRET_KEY=build-time-only-collectstatic-key-never-used-at-runtime-0123456789 \
        python manage.py collectstatic --noinput \
