@@ -162,6 +162,7 @@ def staff_deal_get(*, pk: int) -> Deal:
         raise Http404
     return deal
 
+
 # Statuses in which a deal is with its sales owner ("My handoffs").
 HANDOFF_STATUSES = (DealStatus.ACCEPTED, DealStatus.CONVERTED, DealStatus.WON, DealStatus.LOST)
 

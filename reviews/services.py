@@ -485,11 +485,13 @@ def deals_protection_expire(*, now: datetime | None = None) -> int:
 
 
 def extension_request(*, partner, actor, deal: Deal, reason: str) -> ExtensionRequest:
-    """The partner asks to extend an accepted deal's protection window."""
-    from leads.services import _require_member, _require_same_partner
+    """The partner asks to extend an accepted deal's protection window. A read-only
+    (suspended or terminated) organization may not ask."""
+    from leads.services import _require_can_register, _require_member, _require_same_partner
 
     _require_member(partner=partner, actor=actor)
     _require_same_partner(partner=partner, deal=deal)
+    _require_can_register(partner)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the deal needs more time.")})
