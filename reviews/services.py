@@ -89,7 +89,8 @@ def _notify_status(deal: Deal, *, note: str = "") -> None:
 
 
 def review_task_open(*, deal: Deal, kind: str, rules: ProgramRules, note: str = "",
-                     assignee=None, due_in: timedelta | None = None, actor=None) -> ReviewTask:
+                     assignee=None, due_in: timedelta | None = None, actor=None,
+                     notify_kind: str = NotificationKind.TASK_ASSIGNED) -> ReviewTask:
     """Open a task of `kind` on `deal`, assigned to `assignee` (default: the partner's
     owner), due within `due_in` (default: the review SLA).
 
@@ -111,7 +112,7 @@ def review_task_open(*, deal: Deal, kind: str, rules: ProgramRules, note: str = 
                          after={"kind": kind, "deal": deal.pk, "assignee": task.assignee_id,
                                 "due_at": task.due_at})
             if task.assignee_id:
-                _notify_task(task, kind=NotificationKind.TASK_ASSIGNED)
+                _notify_task(task, kind=notify_kind)
     except IntegrityError:
         return ReviewTask.objects.get(deal=deal, kind=kind, status=TaskStatus.OPEN)
     return task
@@ -330,8 +331,8 @@ def deal_handoff_open(*, deal: Deal, actor, rules: ProgramRules | None = None) -
     rules = rules or program_rules_get()
     task = review_task_open(deal=deal, kind=TaskKind.SALES_HANDOFF, rules=rules, actor=actor,
                             assignee=deal.sales_owner,
-                            due_in=timedelta(hours=rules.handoff_sla_hours))
-    _notify_task(task, kind=NotificationKind.HANDOFF)
+                            due_in=timedelta(hours=rules.handoff_sla_hours),
+                            notify_kind=NotificationKind.HANDOFF)  # one note, not two
     return task
 
 
