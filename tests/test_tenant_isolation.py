@@ -184,6 +184,13 @@ SWEEP: dict[str, Fill] = {
     "reviews:crm-import-detail": Fill(STAFF, {"pk": lambda world: world.crm_import.pk}, GET),
     "reviews:crm-import-errors": Fill(STAFF, {"pk": lambda world: world.crm_import.pk}, GET),
     "deal-screening": Fill(STAFF_API, {"pk": DEAL_B}, GET, api=True),
+    # The staff API (api/v1/staff/): 404 to every partner, even for its own deal's ids.
+    "staff-deal-detail": Fill(STAFF_API, {"pk": DEAL_B}, GET, api=True),
+    "staff-deal-screening": Fill(STAFF_API, {"pk": DEAL_B}, GET, api=True),
+    "staff-deal-accept": Fill(STAFF_API, {"pk": DEAL_B}, POST, api=True),
+    "staff-deal-reject": Fill(STAFF_API, {"pk": DEAL_B}, POST, api=True),
+    "staff-deal-request-info": Fill(STAFF_API, {"pk": DEAL_B}, POST, api=True),
+    "staff-task-assign": Fill(STAFF_API, {"pk": lambda w: _task_of(w.deal_b)}, POST, api=True),
     # The DRF router (api/v1/). `format` would fill format-suffix variants (".json"); the
     # router has none today, and a list route gaining one fails the coverage test above.
     "deal-detail": Fill(TENANT, {"pk": DEAL_B, "format": FORMAT}, GET, api=True),
@@ -426,9 +433,11 @@ def test_the_staff_api_answers_404_to_a_partner_even_for_its_own_deal(
 ):
     client = client_a if auth == "session" else token_client_a
     deal = getattr(world, whose)
+    # Task routes take the id of a task on that deal; the others the deal's own id.
+    pk = _task_of(deal) if route.name.startswith("staff-task-") else deal.pk
     before = _state()
 
-    response = _request(client, method, reverse(route.name, kwargs={"pk": deal.pk}), api=True)
+    response = _request(client, method, reverse(route.name, kwargs={"pk": pk}), api=True)
 
     assert response.status_code == 404
     assert deal.company_name.encode() not in response.content
