@@ -1,4 +1,5 @@
-"""GET /api/v1/deals/{id}/screening/ — staff only, with everything screening found."""
+"""What screening found, for staff only: GET /api/v1/staff/deals/{id}/screening/ and its old
+path GET /api/v1/deals/{id}/screening/, which keeps working with the same answer."""
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
@@ -11,6 +12,10 @@ from leads.screening import deal_screening_run
 from leads.tests.factories import DealFactory
 
 pytestmark = pytest.mark.django_db
+
+# The staff route, and the old path kept for existing callers.
+PATHS = ["/api/v1/staff/deals/{pk}/screening/", "/api/v1/deals/{pk}/screening/"]
+by_path = pytest.mark.parametrize("path", PATHS, ids=["staff", "old"])
 
 
 @pytest.fixture
@@ -26,9 +31,10 @@ def screened_pair(partner_a, partner_b):
     return first, second
 
 
-def test_staff_read_matches_stop_rules_summary_and_timings(staff_client, screened_pair):
+@by_path
+def test_staff_read_matches_stop_rules_summary_and_timings(staff_client, screened_pair, path):
     first, second = screened_pair
-    body = staff_client.get(f"/api/v1/deals/{second.pk}/screening/").json()
+    body = staff_client.get(path.format(pk=second.pk)).json()
     assert body["status"] == "in_review" and body["routing_paused"] is True
     [match] = body["matches"]
     assert match["kind"] == "cross_partner" and match["target"] == f"deal:{first.pk}"
@@ -40,29 +46,38 @@ def test_staff_read_matches_stop_rules_summary_and_timings(staff_client, screene
     assert all(s["duration_ms"] is not None for s in body["steps"])
 
 
-def test_partners_get_404_even_for_their_own_deal(client_a, screened_pair):
+def test_both_paths_give_the_same_answer(staff_client, screened_pair):
+    staff_path, old_path = (path.format(pk=screened_pair[1].pk) for path in PATHS)
+    assert staff_client.get(staff_path).json() == staff_client.get(old_path).json()
+
+
+@by_path
+def test_partners_get_404_even_for_their_own_deal(client_a, screened_pair, path):
     first, _second = screened_pair
-    response = client_a.get(f"/api/v1/deals/{first.pk}/screening/")
+    response = client_a.get(path.format(pk=first.pk))
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
 
 
-def test_staff_without_a_second_factor_in_the_session_get_404(staff, screened_pair):
+@by_path
+def test_staff_without_a_second_factor_in_the_session_get_404(staff, screened_pair, path):
     client = Client()
     client.force_login(staff)
-    response = client.get(f"/api/v1/deals/{screened_pair[1].pk}/screening/")
+    response = client.get(path.format(pk=screened_pair[1].pk))
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
 
 
-def test_a_staff_token_works_only_when_the_owner_has_totp(staff, screened_pair):
+@by_path
+def test_a_staff_token_works_only_when_the_owner_has_totp(staff, screened_pair, path):
     token = Token.objects.create(user=staff)
-    url = f"/api/v1/deals/{screened_pair[1].pk}/screening/"
+    url = path.format(pk=screened_pair[1].pk)
     headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
     assert Client().get(url, **headers).status_code == 404
     TOTP.activate(staff, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXQ")
     assert Client().get(url, **headers).status_code == 200
 
 
-def test_an_unknown_deal_is_404(staff_client):
-    assert staff_client.get("/api/v1/deals/987654/screening/").status_code == 404
+@by_path
+def test_an_unknown_deal_is_404(staff_client, path):
+    assert staff_client.get(path.format(pk=987654)).status_code == 404
