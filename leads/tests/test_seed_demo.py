@@ -24,7 +24,9 @@ def test_seed_demo_creates_every_status_and_the_two_partner_scenario_once(settin
     settings.DEBUG = True
     call_command("seed_demo", accounts=40)
     assert PartnerOrganization.objects.count() >= 3
-    assert set(Deal.objects.values_list("status", flat=True)) == set(DealStatus.values)
+    # None is left mid-pipeline; `merged` has no service to reach it yet.
+    not_seeded = {DealStatus.SUBMITTED, DealStatus.SCREENING, DealStatus.MERGED}
+    assert set(Deal.objects.values_list("status", flat=True)) == set(DealStatus.values) - not_seeded
     assert DuplicateMatch.objects.filter(kind=MatchKind.CROSS_PARTNER,
                                          deal__company_name="GLOBEX Corp.").exists()
     assert ReviewTask.objects.filter(kind="attribution_conflict").exists()

@@ -4,8 +4,11 @@ Refuses when DEBUG is off. Safe to run again: it does nothing once the demo exis
 """
 
 import random
+import re
+import unicodedata
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP
@@ -13,7 +16,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from audit.services import audit_record
@@ -27,10 +31,24 @@ from leads.choices import (
 )
 from leads.models import Account, Deal, Opportunity, Product
 from leads.screening import deal_screening_run
-from leads.services import account_apply_normalization, deal_apply_normalization
+from leads.services import (
+    account_apply_normalization,
+    deal_apply_normalization,
+    deal_submit,
+    deal_withdraw,
+)
 from partners.choices import MemberRole, ProgramStatus, StaffRole
 from partners.models import Membership, PartnerOrganization, Tier
-from reviews.services import deal_request_info
+from reviews.models import RejectionReason
+from reviews.services import (
+    deal_accept,
+    deal_convert,
+    deal_record_lost,
+    deal_record_won,
+    deal_reject,
+    deal_request_info,
+    deals_protection_expire,
+)
 
 User = get_user_model()
 
@@ -78,13 +96,43 @@ NEEDS = [
     "Integrate the new warehouse system with order management in real time.",
     "Move on-premises dashboards to the cloud and give field teams mobile access.",
 ]
-# Statuses to seed per partner, so every state of the lifecycle is on screen.
+# Statuses to seed per partner, so every settled state of the lifecycle is on screen. No deal
+# is left `submitted` or `screening`: the demo starts with nothing for the sweep to redo.
 STATUS_PLAN = [
-    DealStatus.DRAFT, DealStatus.SUBMITTED, DealStatus.IN_REVIEW, DealStatus.IN_REVIEW,
-    DealStatus.NEEDS_INFO, DealStatus.ACCEPTED, DealStatus.ACCEPTED, DealStatus.REJECTED,
-    DealStatus.CONVERTED, DealStatus.WON, DealStatus.LOST, DealStatus.WITHDRAWN,
-    DealStatus.EXPIRED, DealStatus.SCREENING,
+    DealStatus.DRAFT, DealStatus.IN_REVIEW, DealStatus.IN_REVIEW, DealStatus.NEEDS_INFO,
+    DealStatus.ACCEPTED, DealStatus.ACCEPTED, DealStatus.REJECTED, DealStatus.CONVERTED,
+    DealStatus.WON, DealStatus.LOST, DealStatus.WITHDRAWN, DealStatus.EXPIRED,
 ]
+# How long ago (days) each deal's story ended, by status: recent work is still open, old
+# work is closed; expired deals were accepted longer ago than the protection window.
+DAYS_AGO = {
+    DealStatus.DRAFT: (1, 30), DealStatus.IN_REVIEW: (0, 3), DealStatus.NEEDS_INFO: (1, 6),
+    DealStatus.ACCEPTED: (3, 60), DealStatus.REJECTED: (5, 150), DealStatus.CONVERTED: (10, 80),
+    DealStatus.WON: (20, 150), DealStatus.LOST: (20, 150), DealStatus.WITHDRAWN: (5, 150),
+    DealStatus.EXPIRED: (100, 170),
+}
+# Deals that go on to sales get made-up customers of their own, so no conflict pauses them.
+SYLLABLES = ["ka", "lo", "mi", "ve", "ra", "no", "te", "si", "bu", "dor", "lan", "quin", "zel"]
+DEMO_QUESTION = "Who signs off the budget, and is it approved for this year?"
+
+
+def ascii_local_part(*names: str) -> str:
+    """`first.last` for an e-mail: accents transliterated (García → garcia), the rest
+    dropped (NFKD leaves no ASCII for some scripts)."""
+    parts = []
+    for name in names:
+        plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+        plain = re.sub(r"[^a-z0-9]+", "", plain.lower())
+        if plain:
+            parts.append(plain)
+    return ".".join(parts) or "contact"
+
+
+def contact_domain(website: str) -> str:
+    """The website's host without `www.` (registrable-domain normalization may leave
+    nothing for reserved names such as `.example`)."""
+    host = (urlsplit(website if "//" in website else f"https://{website}").hostname or "").lower()
+    return host.removeprefix("www.") or "example.com"
 
 
 def _user(email: str, first: str, last: str, *, staff: bool = False, superuser: bool = False):
@@ -117,6 +165,7 @@ class Command(BaseCommand):
             accounts = self._accounts(rng, options["accounts"], staff["sales"])
             partners = self._partners(staff)
             count = self._deals(rng, partners, accounts, products, staff)
+            self._program_statuses(partners)
         self.stdout.write(self.style.SUCCESS(
             f"Demo ready: {len(partners)} partner organizations, {len(accounts)} accounts, "
             f"{count} deals. Password for every demo user: {DEMO_PASSWORD}"
@@ -166,8 +215,10 @@ class Command(BaseCommand):
     def _partners(self, staff: dict) -> list[tuple[PartnerOrganization, list]]:
         result = []
         for name, tier, status, slug in PARTNERS:
+            # Active while its history is seeded (a suspended partner registered its deals
+            # before the suspension); `_program_statuses` sets the real status afterwards.
             partner = PartnerOrganization.objects.create(
-                name=name, tier=Tier.objects.get(name=tier), program_status=status,
+                name=name, tier=Tier.objects.get(name=tier), program_status=ProgramStatus.ACTIVE,
                 partner_owner=staff["partner"], website=f"https://{slug}.example", country="US",
             )
             admin = _user(f"admin@{slug}.test", "Alex", name.split()[0])
@@ -180,46 +231,114 @@ class Command(BaseCommand):
         return result
 
     def _deals(self, rng, partners, accounts, products, staff) -> int:
-        """Deals in every status. Those in review went through the real screening pipeline
-        (matches, stop rules, summary, review tasks); needs-info ones carry a real question."""
-        now, to_screen, to_ask = timezone.now(), [], []
+        """Deals in every settled status, each through the real services in order: created,
+        submitted, screened by the pipeline, then decided by staff (accept, reject, ask,
+        convert, won, lost) or withdrawn by the partner, so each has its decisions, status
+        history and audit events. Each deal's dates are then moved back to its own day in
+        the last months (`_backdate`); accepted deals whose protection window passed expire
+        through the expiry service."""
+        plans = []
         for partner, members in partners:
             for i, status in enumerate(STATUS_PLAN * 2):
-                account = rng.choice(accounts)
-                screened = status in {DealStatus.IN_REVIEW, DealStatus.NEEDS_INFO}
-                deal = self._deal(rng, partner, members[i % 2], account, products,
-                                  DealStatus.SUBMITTED if screened else status,
-                                  now - timedelta(days=rng.randrange(1, 120), hours=rng.randrange(24)))
-                if screened:
-                    to_screen.append(deal)
-                if status == DealStatus.NEEDS_INFO:
-                    to_ask.append(deal)
-        # The seed's scenario: two partners register the same end customer in one week.
+                to_sales = status in {DealStatus.CONVERTED, DealStatus.WON, DealStatus.LOST}
+                account = self._new_customer(rng) if to_sales else rng.choice(accounts)
+                deal = self._deal(rng, partner, members[i % 2], account, products)
+                plans.append((deal, status, members[i % 2]))
+        # The seed's scenario: two partners register the same end customer in one week;
+        # both stay in review with an attribution conflict.
         globex = Account(external_id="ACC-GLOBEX", name="Globex Corporation",
-                         website="https://www.globex.example", country="US")
+                         website="https://www.globexcorp.com", country="US")
         account_apply_normalization(globex)
         (northwind, nw_members), (contoso, co_members) = partners[0], partners[1]
-        to_screen.append(self._deal(rng, northwind, nw_members[1], globex, products,
-                                    DealStatus.SUBMITTED, now - timedelta(days=4)))
+        scenario = [(self._deal(rng, northwind, nw_members[1], globex, products), 4)]
         globex.name = "GLOBEX Corp."
-        to_screen.append(self._deal(rng, contoso, co_members[1], globex, products,
-                                    DealStatus.SUBMITTED, now - timedelta(days=1)))
-        for deal in sorted(to_screen, key=lambda d: d.submitted_at):
-            deal_screening_run(deal_id=deal.pk)
-        for deal in to_ask:
-            deal_request_info(actor=staff["partner"], deal=deal,
-                              question="Who signs off the budget, and is it approved for this year?")
+        scenario.append((self._deal(rng, contoso, co_members[1], globex, products), 1))
+        for deal, _days in scenario:
+            self._submit_and_screen(deal)
+        for deal, status, member in plans:
+            self._play(deal, status, member, staff, rng)
+        for deal, status, _member in plans:
+            low, high = DAYS_AGO[status]
+            self._backdate(deal, timedelta(days=rng.uniform(low, high)), rng)
+        for deal, days in scenario:
+            self._backdate(deal, timedelta(days=days), rng)
+        deals_protection_expire()
         return Deal.objects.count()
 
-    def _deal(self, rng, partner, member, account, products, status, submitted) -> Deal:
+    def _new_customer(self, rng) -> Account:
+        """An unsaved account-like record for a made-up company no one else registered."""
+        word = "".join(rng.choice(SYLLABLES) for _ in range(3)).capitalize()
+        name = f"{word} {rng.choice(NAME_B)} {rng.randrange(100, 999)}"
+        account = Account(name=name, website=f"https://www.{word.lower()}{rng.randrange(1000)}.com",
+                          country=rng.choice(COUNTRIES), industry=rng.choice(NAME_B))
+        account_apply_normalization(account)
+        return account
+
+    def _submit_and_screen(self, deal: Deal) -> None:
+        deal_submit(partner=deal.partner, actor=deal.created_by, deal=deal)
+        deal_screening_run(deal_id=deal.pk)  # now, rather than when a worker picks it up
+
+    def _play(self, deal: Deal, status: str, member, staff: dict, rng) -> None:
+        """Take a draft to `status` through the services, as people would."""
+        if status == DealStatus.DRAFT:
+            return
+        self._submit_and_screen(deal)
+        owner, sales = staff["partner"], staff["sales"]
+        if status == DealStatus.NEEDS_INFO:
+            deal_request_info(actor=owner, deal=deal, question=DEMO_QUESTION)
+        elif status == DealStatus.REJECTED:
+            code = RejectionReason.objects.filter(active=True).order_by("position").first()
+            deal_reject(actor=owner, deal=deal, reason_code=code.code,
+                        note="The customer is already covered by the vendor's team.")
+        elif status == DealStatus.WITHDRAWN:
+            deal_withdraw(partner=deal.partner, actor=member, deal=deal,
+                          reason="The customer postponed the project.")
+        elif status != DealStatus.IN_REVIEW:
+            deal = deal_accept(actor=owner, deal=deal, reason="Clear need and a named decision maker.",
+                        override_reason="Reviewed with the partner (demo data).",
+                        sales_owner=sales)
+            if status in {DealStatus.CONVERTED, DealStatus.WON, DealStatus.LOST}:
+                deal = deal_convert(actor=sales, deal=deal)
+            if status == DealStatus.WON:
+                deal_record_won(actor=sales, deal=deal, amount=deal.estimated_value)
+            elif status == DealStatus.LOST:
+                deal_record_lost(actor=sales, deal=deal, reason="Lost to a competitor on price.")
+            elif status == DealStatus.EXPIRED:
+                # Accepted long ago; after backdating, the expiry service ends its window.
+                pass
+
+    def _backdate(self, deal: Deal, ago: timedelta, rng) -> None:
+        """Move the deal's whole story (all of its own and its related rows' date-times) back
+        by `ago`, keeping its order; creation goes back a few more days than submission.
+        Audit events keep their real times: the log is append-only."""
+        for model, lookup in _deal_rows():
+            fields = [f.name for f in model._meta.get_fields()
+                      if isinstance(f, models.DateTimeField)]
+            if fields:
+                model.objects.filter(**{lookup: deal.pk}).update(
+                    **{name: F(name) - ago for name in fields})
+        Deal.objects.filter(pk=deal.pk).update(
+            created_at=F("created_at") - timedelta(days=rng.uniform(0.5, 6)))
+
+    def _program_statuses(self, partners) -> None:
+        """The partners' real program status (probation, suspension), after their deals."""
+        wanted = {name: status for name, _tier, status, _slug in PARTNERS}
+        for partner, _members in partners:
+            status = wanted[partner.name]
+            if partner.program_status != status:
+                PartnerOrganization.objects.filter(pk=partner.pk).update(program_status=status)
+                audit_record(actor=None, action="partner.seed_status", target=partner,
+                             before={"program_status": ProgramStatus.ACTIVE},
+                             after={"program_status": status}, reason="seed_demo")
+
+    def _deal(self, rng, partner, member, account, products) -> Deal:
         first, last = rng.choice(FIRST), rng.choice(LAST)
         deal = Deal(
-            partner=partner, created_by=member, owner=member, status=status,
+            partner=partner, created_by=member, owner=member, status=DealStatus.DRAFT,
             company_name=account.name, website=account.website, country=account.country,
             industry=account.industry, company_size=rng.choice(list(CompanySize)),
             contact_name=f"{first} {last}", contact_title="Head of IT",
-            contact_email=f"{first.lower()}.{last.lower()}@{account.norm_domain}".encode(
-                "ascii", "ignore").decode(),
+            contact_email=f"{ascii_local_part(first, last)}@{contact_domain(account.website)}",
             contact_phone=f"+1 415 555 {rng.randrange(10000):04d}",
             contact_authority=rng.choice(list(ContactAuthority)),
             need=rng.choice(NEEDS), urgency=rng.choice(list(Urgency)),
@@ -229,16 +348,20 @@ class Command(BaseCommand):
             relationship_notes="We have delivered two projects for their operations team.",
             customer_consent=rng.random() < 0.85,
         )
-        if status != DealStatus.DRAFT:
-            deal.submitted_at = submitted
-        if status not in {DealStatus.DRAFT, DealStatus.SUBMITTED}:
-            deal.screening_started_at = submitted + timedelta(seconds=1)
-        if status not in {DealStatus.DRAFT, DealStatus.SUBMITTED, DealStatus.SCREENING}:
-            deal.screening_finished_at = submitted + timedelta(seconds=2)
         deal_apply_normalization(deal)
         deal.raw_input = {"company_name": deal.company_name, "website": deal.website}
+        deal.full_clean(exclude=["reference"])
         deal.save()
         deal.products.set(rng.sample(products, rng.randrange(1, 3)))
-        audit_record(actor=None, action="deal.seed", target=deal,
-                     after={"status": status}, reason="seed_demo")
+        audit_record(actor=member, action="deal.seed", target=deal,
+                     after={"status": DealStatus.DRAFT}, reason="seed_demo")
         return deal
+
+
+def _deal_rows():
+    """(model, lookup) for the deal and every model whose `deal` field points at it."""
+    rows = [(Deal, "pk")]
+    for relation in Deal._meta.related_objects:
+        if relation.field.name == "deal":
+            rows.append((relation.related_model, f"{relation.field.name}_id"))
+    return rows
