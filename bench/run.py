@@ -45,6 +45,14 @@ def configure_environment() -> dict[str, str]:
 
 
 def parse_args() -> argparse.Namespace:
+    only = argparse.ArgumentParser(add_help=False)
+    only.add_argument("--only", choices=["queue"])
+    chosen, rest = only.parse_known_args()
+    if chosen.only == "queue":
+        from bench import queue_bench
+
+        queue_bench.main(rest)
+        sys.exit(0)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000",
                         help="existing records (deals + accounts) to grow to, in order")
@@ -53,7 +61,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--probes", type=int, default=200)
     parser.add_argument("--speed-deals", type=int, default=50)
     parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
-    args = parser.parse_args()
+    parser.add_argument("--only", choices=["queue"],
+                        help="run only the review-queue benchmark (bench/queue_bench.py, "
+                             "database portal_bench_queue); other options go to it")
+    args = parser.parse_args(rest)
     args.sizes = [int(s) for s in args.sizes.split(",") if s]
     if args.quick:
         args.sizes = [s for s in args.sizes if s <= 100_000] or [10_000]
@@ -183,8 +194,11 @@ def main() -> None:
     log("Matching quality")
     measure_quality(run, args)
     run.seconds = time.monotonic() - started
-    text = report.render(run)
-    Path(args.output).write_text(text)
+    output = Path(args.output)
+    from bench.queue_bench import keep_section
+
+    text = keep_section(output.read_text() if output.exists() else "", report.render(run))
+    output.write_text(text)
     print("\n" + text)
     log(f"Written to {args.output}")
 

@@ -189,7 +189,9 @@ def review_queue_counts(*, user, now: datetime) -> QueueCounts:
         Deal.objects.filter(in_queue)
         .values("status", "partner_id", "partner__name", "partner__tier_id",
                 "partner__tier__name")
-        .annotate(n=Count("id"), conflicts=Count("id", filter=open_conflict_q()))
+        .annotate(n=Count("id"), conflicts=Count("id", filter=open_conflict_q()),
+                  with_hits=Count("id", filter=Q(Exists(
+                      StopRuleHit.objects.filter(deal=OuterRef("pk"))))))
         .order_by("partner__name", "partner_id")
     )
     for row in by_partner:
@@ -197,6 +199,7 @@ def review_queue_counts(*, user, now: datetime) -> QueueCounts:
         counts.total += n
         counts.status[row["status"]] += n
         counts.conflict += row["conflicts"]
+        counts.stop_rule["any"] += row["with_hits"]
         name, seen = counts.partner.get(row["partner_id"], (row["partner__name"], 0))
         counts.partner[row["partner_id"]] = (name, seen + n)
         name, seen = counts.tier.get(row["partner__tier_id"], (row["partner__tier__name"], 0))
@@ -205,9 +208,6 @@ def review_queue_counts(*, user, now: datetime) -> QueueCounts:
     counts.stop_rule.update({row["rule"]: row["n"] for row in (
         StopRuleHit.objects.filter(deal__status__in=DECIDABLE_STATUSES)
         .values("rule").annotate(n=Count("deal", distinct=True)).order_by())})
-    counts.stop_rule["any"] = (Deal.objects.filter(in_queue)
-                               .filter(Exists(StopRuleHit.objects.filter(deal=OuterRef("pk"))))
-                               .count())
     _task_counts(counts, user=user, now=now)
     return counts
 

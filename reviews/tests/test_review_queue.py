@@ -196,10 +196,13 @@ def test_rows_show_time_left_red_when_overdue_and_markers(staff_client, world):
     assert not by_name["Soon Steel"].sla.urgent
     assert by_name["Later Lumber"].sla.label == "due in 3 d"
     assert by_name["Waiting Wool"].sla.label == "waiting for partner"
-    assert 'text-bg-danger text-nowrap"\n          data-sla="overdue">overdue by 2 d' in page
-    assert 'data-sla="waiting">waiting for partner' in page
-    assert page.count('data-marker="conflict"') == 1
-    assert "Unclear authority" in page and "Implies pricing" in page
+    queue = page[page.index('id="queue-table"'):]
+    assert 'text-bg-danger text-nowrap" data-sla="overdue">overdue by 2 d' in queue
+    assert 'text-bg-warning text-nowrap" data-sla="due_soon">due in 5 h' in queue
+    assert 'data-sla="waiting">waiting for partner' in queue
+    assert queue.count('data-marker="conflict"') == 1
+    assert "Unclear authority" in queue and "Implies pricing" in queue
+    assert queue.count('data-marker="stop-rule"') == 2
 
 
 def test_an_escalated_task_is_red_even_before_its_due_time(staff_client, staff, world):
