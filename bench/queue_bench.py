@@ -42,7 +42,7 @@ SCENARIOS = [
     ("landing page (no filter, due soonest)", "", False),
     ("overdue only", "?sla=overdue", False),
     ("assigned to me, with a stop rule", "?assignee=me&stop_rule=any", False),
-    ("open conflicts, newest first", "?conflict=yes&sort=newest", False),
+    ("open conflicts, newest first", "?conflict=1&sort=newest", False),
     ("search by company (htmx partial)", "?q=group", True),
     ("largest partner, newest first, page 3", "?partner={partner}&sort=newest&page=3", True),
 ]

@@ -60,8 +60,8 @@ class ReviewQueueFilter(django_filters.FilterSet):
                        for s in DealStatus.values if s in DECIDABLE_STATUSES],
             "partner": [(str(pk), _label(name, n)) for pk, (name, n) in counts.partner.items()],
             "tier": [(str(pk), _label(name, n)) for pk, (name, n) in counts.tier.items()],
-            "conflict": [("yes", _label(_("Open conflict"), counts.conflict)),
-                         ("no", _label(_("No conflict"), counts.total - counts.conflict))],
+            "conflict": [("1", _label(_("Open conflict"), counts.conflict)),
+                         ("0", _label(_("No conflict"), counts.total - counts.conflict))],
             "stop_rule": [(ANY_RULE, _label(_("Any stop rule"), counts.stop_rule[ANY_RULE]))]
             + [(r, _label(label, counts.stop_rule[r])) for r, label in StopRule.choices],
             "sla": [(s, _label(label, counts.sla[s])) for s, label in SlaState.choices],
@@ -89,7 +89,7 @@ class ReviewQueueFilter(django_filters.FilterSet):
             deal=OuterRef("pk"), status=TaskStatus.OPEN, kind=value)))
 
     def filter_conflict(self, queryset: QuerySet[Deal], name: str, value: str) -> QuerySet[Deal]:
-        return queryset.filter(open_conflict_q()) if value == "yes" else queryset.exclude(
+        return queryset.filter(open_conflict_q()) if value == "1" else queryset.exclude(
             open_conflict_q())
 
     def filter_stop_rule(self, queryset: QuerySet[Deal], name: str, value: str) -> QuerySet[Deal]:

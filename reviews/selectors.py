@@ -36,12 +36,15 @@ MY_TASKS_LIMIT = 20
 
 
 class SlaState:
-    """Where a task (or a deal, by its most urgent task) stands against its due time."""
+    """Where a task (or a deal, by its most urgent task) stands against its due time.
+
+    The values are the staff API's (`reviews.api_filters.SlaState`), so a queue URL's
+    `sla=` means the same there."""
 
     ON_TIME = "on_time"
-    DUE_SOON = "due_soon"
+    DUE_SOON = "due_24h"
     OVERDUE = "overdue"
-    WAITING = "waiting"  # clock paused: the partner owes an answer
+    WAITING = "paused"  # clock stopped: the partner owes an answer
 
     choices = [
         (ON_TIME, gettext_lazy("On time")),

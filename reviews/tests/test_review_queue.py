@@ -104,15 +104,15 @@ def test_a_reviewer_with_no_tasks_is_told_so(other_reviewer, world):
     ("kind=attribution_conflict", {"Soon Steel"}),
     ("status=needs_info", {"Waiting Wool"}),
     ("status=in_review", {"Overdue Oil", "Soon Steel", "Later Lumber"}),
-    ("conflict=yes", {"Soon Steel"}),
-    ("conflict=no", {"Overdue Oil", "Later Lumber", "Waiting Wool"}),
+    ("conflict=1", {"Soon Steel"}),
+    ("conflict=0", {"Overdue Oil", "Later Lumber", "Waiting Wool"}),
     ("stop_rule=any", {"Overdue Oil", "Later Lumber"}),
     ("stop_rule=unclear_authority", {"Overdue Oil"}),
     ("stop_rule=strategic_account", set()),
     ("sla=overdue", {"Overdue Oil"}),
-    ("sla=due_soon", {"Soon Steel"}),
+    ("sla=due_24h", {"Soon Steel"}),
     ("sla=on_time", {"Later Lumber"}),
-    ("sla=waiting", {"Waiting Wool"}),
+    ("sla=paused", {"Waiting Wool"}),
     ("assignee=me", {"Overdue Oil", "Waiting Wool"}),
     ("assignee=none", {"Soon Steel"}),
     ("q=lumber", {"Later Lumber"}),
@@ -165,7 +165,7 @@ def test_counts_per_filter_value_cover_all_open_reviews(
     assert counts.kind[TaskKind.ACCEPTANCE_REVIEW] == 4
     assert counts.kind[TaskKind.ATTRIBUTION_CONFLICT] == 1
     assert counts.kind[TaskKind.SALES_HANDOFF] == 0  # the accepted deal is not in review
-    assert counts.sla == {"overdue": 1, "due_soon": 1, "on_time": 1, "waiting": 1}
+    assert counts.sla == {"overdue": 1, "due_24h": 1, "on_time": 1, "paused": 1}
     assert counts.conflict == 1
     assert counts.stop_rule["any"] == 2 and counts.stop_rule[StopRule.COMMITMENTS] == 1
     assert counts.partner == {partner_a.pk: ("Alpha Partners", 2),
@@ -198,8 +198,8 @@ def test_rows_show_time_left_red_when_overdue_and_markers(staff_client, world):
     assert by_name["Waiting Wool"].sla.label == "waiting for partner"
     queue = page[page.index('id="queue-table"'):]
     assert 'text-bg-danger text-nowrap" data-sla="overdue">overdue by 2 d' in queue
-    assert 'text-bg-warning text-nowrap" data-sla="due_soon">due in 5 h' in queue
-    assert 'data-sla="waiting">waiting for partner' in queue
+    assert 'text-bg-warning text-nowrap" data-sla="due_24h">due in 5 h' in queue
+    assert 'data-sla="paused">waiting for partner' in queue
     assert queue.count('data-marker="conflict"') == 1
     assert "Unclear authority" in queue and "Implies pricing" in queue
     assert queue.count('data-marker="stop-rule"') == 2
@@ -260,7 +260,7 @@ def _fill(n: int, staff, partner_a, partner_b, start: int) -> None:
 
 @pytest.mark.parametrize(("query", "rows_small", "rows_large"), [
     ("", 5, 40),
-    ("?sort=partner&stop_rule=any&conflict=no", 1, 10),
+    ("?sort=partner&stop_rule=any&conflict=0", 1, 10),
     ("?assignee=me&stop_rule=any", 1, 7),
     ("?sla=overdue&sort=newest&q=customer", 5, 10),
 ])
