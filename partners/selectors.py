@@ -93,9 +93,11 @@ def partner_record(*, partner: PartnerOrganization) -> dict:
 
     `acceptance_rate` is accepted ÷ (accepted + rejected) decisions (None before any),
     `open_deals` its registrations still open, `rejected` its rejections, `overrides`
-    acceptances of its deals past a blocker. Two aggregate queries, whatever the volume.
-    Disputes are not recorded until attribution exists.
+    acceptances of its deals past a blocker, `disputes` / `open_disputes` the attribution
+    disputes it raised. Three aggregate queries, whatever the volume.
     """
+    from attribution.choices import DisputeStatus
+    from attribution.models import Dispute
     from leads.choices import OPEN_STATUSES
     from leads.models import Deal
     from reviews.choices import DecisionKind
@@ -112,5 +114,6 @@ def partner_record(*, partner: PartnerOrganization) -> dict:
         "decided": decided,
         "acceptance_rate": counts["accepted"] / decided if decided else None,
         "open_deals": Deal.objects.for_partner(partner).filter(status__in=OPEN_STATUSES).count(),
-        "disputes": None,
+        **Dispute.objects.for_partner(partner).aggregate(
+            disputes=Count("id"), open_disputes=Count("id", filter=Q(status=DisputeStatus.OPEN))),
     }

@@ -68,6 +68,11 @@ class AcceptForm(forms.Form):
         self.blockers = list(blockers)
         if not self.blockers:
             del self.fields["override_reason"]
+        else:  # the service refuses it too; asking here shows it with the other errors
+            self.fields["override_reason"].required = True
+            self.fields["override_reason"].error_messages["required"] = _(
+                "Accepting past these needs an override reason: %(b)s") % {
+                "b": "; ".join(str(m) for m in self.blockers)}
         self.helper = _helper(_("Accept"), "btn-success")
 
 

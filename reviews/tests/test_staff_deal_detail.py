@@ -20,7 +20,7 @@ def test_a_reviewer_sees_the_conflict_its_reasons_the_summary_and_the_trail(
                          company_name="Massive Dynamic Inc.", website="www.massivedynamic.com",
                          contact_authority="unknown")
     deal_screening_run(deal_id=second.pk)
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(28):
         response = staff_client.get(f"/staff/deals/{second.pk}/")
     page = response.content.decode()
     assert response.status_code == 200
