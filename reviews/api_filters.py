@@ -107,6 +107,13 @@ class StaffDealFilter(DealFilter):
         fields = ["q", "status", "partner", "tier", "conflict", "stop_rule", "sla", "kind",
                   "assignee", "mine", "urgency", "source", "created_after", "created_before"]
 
+    def search(self, queryset: QuerySet[Deal], name: str, value: str) -> QuerySet[Deal]:
+        """The partner list's search (company, contact, domain, reference) or the partner's name."""
+        if not value.strip():
+            return queryset
+        return super().search(queryset, name, value) | queryset.filter(
+            partner__name__icontains=value.strip())
+
     def filter_conflict(self, queryset: QuerySet[Deal], name: str, value: bool | None) -> QuerySet[Deal]:
         if value is None:
             return queryset

@@ -172,6 +172,8 @@ def test_the_deal_list_filters_as_the_queue(staff_client, reviewer, seller, part
     assert ids(staff_client, DEALS, mine="1") == {plain.pk, conflicted.pk}
     assert ids(staff_client, DEALS, mine="1", sla="overdue") == {plain.pk}
     assert ids(staff_client, DEALS, q="globex") == {conflicted.pk}
+    assert ids(staff_client, DEALS, q="charlie") == {stopped.pk}
+    assert ids(staff_client, DEALS, q=plain.reference) == {plain.pk}
 
 
 def test_a_bad_filter_value_answers_400_naming_the_filter(staff_client):
