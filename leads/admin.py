@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from audit.admin import AuditedModelAdmin
-from leads.models import Account, Deal, DealQuestion, Opportunity, Product
+from leads.models import Account, Deal, DealQuestion, DealStatusChange, Opportunity, Product
 from leads.services import account_apply_normalization
 
 
@@ -38,6 +38,17 @@ class DealQuestionAdmin(DealAdmin):
     list_filter = []
     search_fields = ["question", "answer"]
     list_select_related = ["deal", "asked_by"]
+
+
+@admin.register(DealStatusChange)
+class DealStatusChangeAdmin(DealAdmin):
+    """The status history services write with every transition (read-only)."""
+
+    list_display = ["at", "deal", "partner", "from_status", "to_status", "actor"]
+    list_filter = ["to_status", "from_status"]
+    search_fields = ["deal__company_name"]
+    list_select_related = ["deal", "partner", "actor"]
+    date_hierarchy = "at"
 
 
 @admin.register(Account)

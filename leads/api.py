@@ -4,6 +4,7 @@ organization through the same selectors and services as the pages."""
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -11,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from leads import selectors, services
+from leads.choices import CURRENCY_CHOICES, currency_code
 from leads.filters import DealFilter
 from leads.forms import DealForm
 from leads.models import Deal, Product
@@ -27,6 +29,24 @@ READ_ONLY_FIELDS = [
 ]
 
 
+class CurrencyField(serializers.ChoiceField):
+    """An ISO 4217 code; lower case is taken ("eur" is EUR), anything else refused by name
+    (never cut to three letters)."""
+
+    default_error_messages = {
+        "invalid_choice": gettext_lazy(
+            "“{input}” is not an ISO 4217 currency code such as USD or EUR."),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=CURRENCY_CHOICES, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = currency_code(data) or data.strip()[:40]
+        return super().to_internal_value(data)
+
+
 class DealSerializer(serializers.ModelSerializer):
     """A deal registration. Write fields are validated by the same rules as the web form."""
 
@@ -38,6 +58,7 @@ class DealSerializer(serializers.ModelSerializer):
         max_length=100, required=False, allow_blank=True,
         help_text=_("ISO 3166 code (DE, DEU) or English name (Germany)."),
     )
+    currency = CurrencyField(required=False, help_text=_("ISO 4217 code, such as USD or EUR."))
     submit = serializers.BooleanField(
         write_only=True, required=False, default=False,
         help_text=_("Submit for screening right away instead of saving a draft."),

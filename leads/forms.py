@@ -5,6 +5,7 @@ from crispy_forms.layout import HTML, Div, Fieldset, Layout
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from leads.choices import CURRENCY_CHOICES, DEFAULT_CURRENCY, currency_code
 from leads.models import Deal, Product
 from leads.normalize import normalize_phone, registrable_domain
 
@@ -45,7 +46,13 @@ class DealForm(forms.ModelForm):
     def __init__(self, *args, required_for_acceptance: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["company_name"].required = True
-        self.fields["currency"].widget = forms.TextInput(attrs={"maxlength": 3, "size": 3})
+        # A select of ISO 4217 codes: nothing to mistype, and nothing silently cut short
+        # the way a 3-character text box cut "Dollars" to "Dol".
+        self.fields["currency"] = forms.CharField(
+            label=Deal._meta.get_field("currency").verbose_name, required=False,
+            widget=forms.Select(choices=CURRENCY_CHOICES),
+            initial=self.instance.currency or DEFAULT_CURRENCY,
+        )
         for name in required_for_acceptance or []:
             if name in self.fields and not self.fields[name].required:
                 self.fields[name].label = f"{self.fields[name].label} ◆"
@@ -88,10 +95,15 @@ class DealForm(forms.ModelForm):
         return value
 
     def clean_currency(self) -> str:
-        value = (self.cleaned_data.get("currency") or "USD").strip().upper()
-        if len(value) != 3 or not value.isalpha():
-            raise forms.ValidationError(_("Use a three-letter currency code such as USD or EUR."))
-        return value
+        value = self.cleaned_data.get("currency") or ""
+        if not value.strip():
+            return DEFAULT_CURRENCY
+        code = currency_code(value)
+        if code is None:
+            raise forms.ValidationError(
+                _("Choose an ISO 4217 currency code, such as USD or EUR (not “%(value)s”).")
+                % {"value": value.strip()[:40]})
+        return code
 
     def clean(self) -> dict:
         cleaned = super().clean()

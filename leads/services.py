@@ -247,6 +247,38 @@ def deal_withdraw(*, partner: PartnerOrganization, actor, deal: Deal, reason: st
     return deal
 
 
+def deal_delete_draft(*, partner: PartnerOrganization, actor, deal: Deal) -> None:
+    """Delete a draft that was never submitted (a registration started by mistake).
+
+    Only a draft can go: once submitted a deal is a record (screening, review, history), so
+    it can only be withdrawn. The row is locked while it is checked, so a submit racing
+    the delete either wins (and the delete is refused) or finds nothing to submit.
+    """
+    _require_member(partner=partner, actor=actor)
+    _require_can_register(partner)
+    _require_same_partner(partner=partner, deal=deal)
+    with transaction.atomic():
+        locked = Deal.objects.select_for_update().filter(pk=deal.pk).first()
+        if locked is None:
+            raise InvalidTransition(_("This draft was already deleted."))
+        if locked.status != DealStatus.DRAFT or locked.submitted_at is not None:
+            raise InvalidTransition(
+                _("Only a draft that was never submitted can be deleted; this deal is %(s)s.")
+                % {"s": locked.get_status_display()},
+                current_status=locked.status)
+        audit_record(
+            actor=actor,
+            action="deal.delete_draft",
+            target=locked,
+            # Which draft, not its contact's details: the log is append-only, and erasing
+            # personal data must stay possible (ProgramRules.contact_retention_months).
+            before={"reference": locked.reference, "status": locked.status,
+                    "company_name": locked.company_name, "created_by": locked.created_by_id},
+            partner=partner,
+        )
+        locked.delete()
+
+
 def deal_question_answer(
     *, partner: PartnerOrganization, actor, item: DealQuestion, answer: str
 ) -> DealQuestion:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.deal_edit, name="deal-edit"),
     path("<int:pk>/submit/", views.deal_submit, name="deal-submit"),
     path("<int:pk>/withdraw/", views.deal_withdraw, name="deal-withdraw"),
+    path("<int:pk>/delete/", views.deal_delete, name="deal-delete"),
     path("<int:pk>/extension/", views.deal_extension_request, name="deal-extension-request"),
     path("questions/<int:pk>/answer/", views.question_answer, name="question-answer"),
 ]

@@ -19,7 +19,7 @@ from partnerportal.forms import add_service_error
 from partnerportal.htmx import render_page_or_partial
 from partners.selectors import program_rules_get
 from reviews.choices import ExtensionStatus
-from reviews.services import extension_request
+from reviews.services import deal_missing_for_acceptance, extension_request
 
 PAGE_SIZE = 25
 
@@ -101,6 +101,14 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "leads/deal_form.html", {"form": form, "deal": deal, "rules": rules})
 
 
+def _missing_for_acceptance(deal: Deal) -> list[str]:
+    """The program's required-for-acceptance fields a draft lacks, beyond those needed
+    to submit (which the page lists first)."""
+    required_to_submit = set(services.SUBMIT_REQUIRED_FIELDS)
+    return [field for field in deal_missing_for_acceptance(deal, program_rules_get())
+            if field not in required_to_submit]
+
+
 def _deal_detail_context(request: HttpRequest, deal: Deal, **forms) -> dict:
     """What the partner's deal page shows: status and stage, timeline, questions, the
     rejection's reason and note, protection extensions, and the forms of its actions."""
@@ -110,6 +118,7 @@ def _deal_detail_context(request: HttpRequest, deal: Deal, **forms) -> dict:
         "timeline": selectors.deal_timeline(partner=request.partner, deal=deal),
         "questions": list(deal.questions.all()),
         "missing": services.deal_missing_for_submit(deal) if deal.is_editable else {},
+        "missing_for_acceptance": _missing_for_acceptance(deal) if deal.is_editable else [],
         "withdraw_form": WithdrawForm(),
         "can_withdraw": deal.status in WITHDRAWABLE_STATUSES,
         "answer_form": AnswerForm(),
@@ -182,6 +191,21 @@ def deal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("The reason is too long (1,000 characters at most)."))
     return redirect(deal)
+
+
+@require_POST
+@partner_member_required
+def deal_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a draft that was never submitted; back to the dashboard."""
+    deal = selectors.deal_get(partner=request.partner, pk=pk)
+    reference = deal.reference
+    try:
+        services.deal_delete_draft(partner=request.partner, actor=request.user, deal=deal)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect(deal)
+    messages.success(request, _("Draft %(ref)s deleted.") % {"ref": reference})
+    return redirect("leads:deal-list")
 
 
 @require_POST

@@ -8,6 +8,19 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from partners.auth import session_used_mfa
+from partners.choices import StaffRole
+from partners.selectors import user_staff_roles
+
+
+def user_may_use_admin(user) -> bool:
+    """Whether the admin has anything for `user`: superusers, program admins, and staff
+    holding any model permission. Other staff (a partner owner, say) would only meet
+    "You don't have permission", so the navigation leaves the link out for them."""
+    if not (getattr(user, "is_authenticated", False) and user.is_active and user.is_staff):
+        return False
+    if user.is_superuser or StaffRole.PROGRAM_ADMIN in user_staff_roles(user=user):
+        return True
+    return bool(user.get_all_permissions())
 
 
 class PortalAdminSite(AdminSite):

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from partnerportal.admin_site import user_may_use_admin
 from partners.selectors import user_staff_roles
 from reviews.notifications import unread_count
 
@@ -18,4 +19,6 @@ def portal(request: HttpRequest) -> dict:
         "current_partner": getattr(request, "partner", None),
         "current_membership": getattr(request, "membership", None),
         "staff_roles": user_staff_roles(user=user) if user is not None else set(),
+        # Queried only for staff, and only when the navigation asks.
+        "may_use_admin": SimpleLazyObject(lambda: user_may_use_admin(user)) if signed_in else False,
     }

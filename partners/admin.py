@@ -45,7 +45,8 @@ class InvitationAdmin(AuditedModelAdmin):
 class ProgramRulesAdmin(AuditedModelAdmin):
     """The single rules record: it can be edited, never added twice or deleted."""
 
-    list_display = ["program_name", "protection_window_days", "review_sla_hours", "updated_at"]
+    list_display = ["program_name", "protection_window_days", "review_sla_hours",
+                    "handoff_sla_hours", "expiry_warning_days", "extension_days", "updated_at"]
 
     def has_add_permission(self, request) -> bool:
         return not ProgramRules.objects.exists()

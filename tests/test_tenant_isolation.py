@@ -148,6 +148,7 @@ SWEEP: dict[str, Fill] = {
     "leads:deal-edit": Fill(TENANT, {"pk": DEAL_B}, GET_POST),
     "leads:deal-submit": Fill(TENANT, {"pk": DEAL_B}, POST),
     "leads:deal-withdraw": Fill(TENANT, {"pk": DEAL_B}, POST),
+    "leads:deal-delete": Fill(TENANT, {"pk": DEAL_B}, POST),
     "leads:deal-extension-request": Fill(TENANT, {"pk": DEAL_B}, POST),
     "leads:question-answer": Fill(TENANT, {"pk": lambda world: world.question_b.pk}, POST),
     "partners:invitation-revoke": Fill(TENANT, {"pk": lambda world: world.invitation_b.pk}, POST),

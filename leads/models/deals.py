@@ -1,6 +1,7 @@
 """Deal registrations, their questions, and the products they name."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -8,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from leads.choices import (
+    CURRENCIES,
     CompanySize,
     ContactAuthority,
     DealSource,
@@ -185,6 +187,13 @@ class Deal(models.Model):
     @property
     def reference(self) -> str:
         return f"DR-{self.pk:06d}" if self.pk else "DR-new"
+
+    def clean(self) -> None:
+        # An ISO 4217 code, checked here too so no path (form, API, admin, import) stores
+        # "ZZZ" or a name cut to three letters. (Not a field choice: that needs no migration.)
+        if self.currency not in CURRENCIES:
+            raise ValidationError({"currency": _(
+                "Choose an ISO 4217 currency code, such as USD or EUR.")})
 
     @property
     def is_editable(self) -> bool:
