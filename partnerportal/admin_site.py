@@ -3,6 +3,8 @@
 from allauth.account.decorators import secure_admin_login
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.admin import AdminSite
+from django.contrib.auth.models import Permission
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -20,7 +22,8 @@ def user_may_use_admin(user) -> bool:
         return False
     if user.is_superuser or StaffRole.PROGRAM_ADMIN in user_staff_roles(user=user):
         return True
-    return bool(user.get_all_permissions())
+    # One query for "any permission, own or through a group" (get_all_permissions takes two).
+    return Permission.objects.filter(Q(user=user) | Q(group__user=user)).exists()
 
 
 class PortalAdminSite(AdminSite):
