@@ -156,7 +156,9 @@ def test_an_override_is_recorded_and_the_conflict_keeps_the_handoff_waiting(
     assert "conflict" in decision.overridden
     assert not ReviewTask.objects.filter(deal=second, kind=TaskKind.SALES_HANDOFF).exists()
     page = _page(staff_client, second)
-    assert 'class="alert alert-danger py-1 px-2 small mb-0 override"' in page
+    override = page.split('class="alert alert-danger py-1 px-2 small mb-0 override"')[1]
+    assert "open attribution conflict" in override and "Unclear authority" in override
+    assert "The customer asked for this partner in writing." in override
     assert 'id="decision"' not in page  # decided: the panel gives way to the outcome
 
 

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.selectors import audit_trail_for
 from leads import selectors as lead_selectors
-from leads.choices import DECIDABLE_STATUSES, DealStatus
+from leads.choices import DECIDABLE_STATUSES, DealStatus, StopRule
 from leads.models import Deal, DuplicateMatch
 from partnerportal.decorators import staff_required
 from partnerportal.exceptions import ApplicationError, InvalidTransition, NotAllowed
@@ -53,6 +53,10 @@ COMPARED_FIELDS = (
     ("contact_name", gettext_lazy("Contact")),
     ("dates", gettext_lazy("Registered")),
 )
+# What a match may also agree on, beyond the compared rows.
+OTHER_FIELD_LABELS = {"need": gettext_lazy("need and use case")}
+BLOCKER_LABELS = {"conflict": gettext_lazy("open attribution conflict"),
+                  "missing_fields": gettext_lazy("missing required fields")}
 # Statuses a competing decision (or the sales work after it) leaves the deal in.
 DECIDED_STATUSES = {DealStatus.ACCEPTED, DealStatus.REJECTED, DealStatus.CONVERTED,
                     DealStatus.WON, DealStatus.LOST, DealStatus.EXPIRED}
@@ -79,7 +83,7 @@ def _page(request: HttpRequest, deal: Deal, *, status: int = 200,
         "is_reviewer": is_reviewer,
         "comparisons": [_side_by_side(deal, match) for match in deal.matches.all()],
         "record": partner_record(partner=deal.partner),
-        "decisions": deal.decisions.all(),
+        "decisions": _with_override_labels(deal.decisions.all()),
         **_tasks_context(request, deal, is_reviewer=is_reviewer, bound=bound),
         **_extension_context(deal, is_reviewer=is_reviewer, form=bound.get("extension_form")),
     }
@@ -162,7 +166,23 @@ def _side_by_side(deal: Deal, match: DuplicateMatch) -> dict:
     rows = [{"key": key, "label": label, "mine": mine.get(key, ""), "theirs": theirs.get(key, ""),
              "matched": key in matched} for key, label in COMPARED_FIELDS]
     return {"match": match, "rows": rows,
-            "other_fields": [f for f in match.matched_fields if f not in dict(COMPARED_FIELDS)]}
+            "other_fields": [OTHER_FIELD_LABELS.get(f, f) for f in match.matched_fields
+                             if f not in dict(COMPARED_FIELDS)]}
+
+
+def _with_override_labels(decisions) -> list:
+    """Decisions with `overridden_labels`: what each override went past, in words."""
+    decisions = list(decisions)
+    for decision in decisions:
+        decision.overridden_labels = [_blocker_label(code) for code in decision.overridden]
+    return decisions
+
+
+def _blocker_label(code: str) -> str:
+    rule = code.removeprefix("stop_rule:")
+    if rule != code and rule in StopRule.values:
+        return str(StopRule(rule).label)
+    return str(BLOCKER_LABELS.get(code, code))
 
 
 def _values_of_deal(deal: Deal) -> dict:
