@@ -41,6 +41,10 @@ app.conf.beat_schedule = {
         "task": "reviews.tasks.notification_digest_send_task",
         "schedule": crontab(hour=7, minute=0),
     },
+    "attribution-finalize": {
+        "task": "attribution.tasks.attributions_finalize_task",
+        "schedule": crontab(minute=23),
+    },
     "reviews-protection-expire": {
         "task": "reviews.tasks.deals_protection_expire_task",
         "schedule": crontab(minute="*/15"),

@@ -18,9 +18,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from attribution.choices import CaseStatus
+from attribution.compensation import commissions_propose
 from attribution.services import attribution_record_sole
 from audit.services import audit_record
-from leads.choices import DECIDABLE_STATUSES, DealStatus, OpportunityStage
+from leads.choices import DECIDABLE_STATUSES, DealStatus, OpportunityStage, StopRule
 from leads.models import Account, Deal, DealQuestion, Opportunity
 from leads.services import account_apply_normalization, deal_status_record
 from partnerportal.exceptions import InvalidTransition, NotAllowed
@@ -224,8 +226,6 @@ class Blocker:
 def deal_has_open_conflict(deal: Deal) -> bool:
     """An attribution conflict is open while the deal's conflict case is open (its sales
     routing is paused until then)."""
-    from attribution.choices import CaseStatus
-
     return deal.routing_paused or Deal.objects.filter(
         pk=deal.pk, conflict_case__status=CaseStatus.OPEN).exists()
 
@@ -252,7 +252,10 @@ def deal_acceptance_blockers(*, deal: Deal, rules: ProgramRules | None = None) -
     blockers = []
     if deal_has_open_conflict(deal):
         blockers.append(Blocker("conflict", _("An attribution conflict is open.")))
+    conflict_resolved = Deal.objects.filter(pk=deal.pk, conflict_case__status=CaseStatus.RESOLVED).exists()
     for hit in deal.stop_rule_hits.all():
+        if hit.rule == StopRule.DUPLICATE_CONFLICT and conflict_resolved:
+            continue  # the partner owner decided the ownership conflict by resolving its case
         blockers.append(Blocker(f"stop_rule:{hit.rule}", _("Stop rule: %(r)s") % {"r": hit.reason}))
     missing = deal_missing_for_acceptance(deal, rules)
     if missing:
@@ -317,8 +320,10 @@ def deal_accept(*, actor, deal: Deal, reason: str = "", override_reason: str = "
                             "override_reason": decision.override_reason,
                             "overridden": decision.overridden, "handoff_waits_for_conflict": conflict})
         if not conflict:
-            # The acceptance is the approval of a conflict-free deal's attribution.
-            attribution_record_sole(deal=deal, actor=actor)
+            if deal.conflict_case_id is None:
+                # The acceptance approves a conflict-free deal's attribution; a resolved
+                # case's survivor already carries the attribution its resolution approved.
+                attribution_record_sole(deal=deal, actor=actor)
             deal_handoff_open(deal=deal, actor=actor, rules=rules)
         _notify_status(deal, note=_("Protected until %(d)s.") % {
             "d": timezone.localtime(protected_until).date().isoformat()})
@@ -636,6 +641,8 @@ def _close_sale(*, actor, deal: Deal, to: str, fields: dict, stage: str, reason:
         review_tasks_cancel(deal=deal, actor=actor, reason=f"deal {to}")
         audit_record(actor=actor, action=f"deal.{to}", target=deal, reason=reason,
                      before={"status": before}, after={"status": to, **fields})
+        if to == DealStatus.WON:
+            commissions_propose(deal=deal, actor=actor)
         _notify_status(deal)
     return deal
 
