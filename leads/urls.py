@@ -7,6 +7,7 @@ app_name = "leads"
 urlpatterns = [
     path("", views.deal_list, name="deal-list"),
     path("new/", views.deal_create, name="deal-create"),
+    path("export.csv", views.deal_export, name="deal-export"),
     path("<int:pk>/", views.deal_detail, name="deal-detail"),
     path("<int:pk>/edit/", views.deal_edit, name="deal-edit"),
     path("<int:pk>/submit/", views.deal_submit, name="deal-submit"),

@@ -5,14 +5,16 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from leads import selectors, services
+from leads import exports, selectors, services
 from leads.choices import WITHDRAWABLE_STATUSES, DealStatus
 from leads.filters import DealFilter
 from leads.forms import AnswerForm, DealForm, ExtensionRequestForm, WithdrawForm
 from leads.models import Deal
+from partnerportal.csv import csv_streaming_response
 from partnerportal.decorators import partner_member_required
 from partnerportal.exceptions import ApplicationError
 from partnerportal.forms import add_service_error
@@ -39,6 +41,23 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         "counts": selectors.deal_status_counts(partner=request.partner),
     }
     return render_page_or_partial(request, "leads/deal_list.html", "leads/partials/deal_table.html", context)
+
+
+@require_http_methods(["GET"])
+@partner_member_required
+def deal_export(request: HttpRequest) -> HttpResponse:
+    """The dashboard's deals, with the same filters, as a CSV file (streamed)."""
+    deals = DealFilter(request.GET, queryset=selectors.deal_list(partner=request.partner))
+    if not deals.is_valid():
+        messages.error(request, _("Correct the filters, then download again."))
+        return redirect(f"{reverse('leads:deal-list')}?{request.GET.urlencode()}")
+    exports.deal_export_record(partner=request.partner, actor=request.user,
+                               filters=request.GET.dict())
+    columns = exports.deal_export_columns()
+    rows = exports.deal_export_rows(
+        exports.deal_export_queryset(deals.qs).iterator(chunk_size=exports.CHUNK), columns)
+    return csv_streaming_response(filename=exports.deal_export_filename(request.partner),
+                                  header=[header for header, _value in columns], rows=rows)
 
 
 def _save_from_form(request: HttpRequest, form: DealForm, deal: Deal | None) -> HttpResponse | None:
