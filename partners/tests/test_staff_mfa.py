@@ -76,4 +76,4 @@ def test_repeated_failed_sign_ins_are_rate_limited(admin_a):
     assert "Too many failed login attempts" in pages[-1].content.decode()
     # Even the right password is refused while the limit holds.
     response = client.post(reverse("account_login"), {"login": admin_a.email, "password": PASSWORD})
-    assert response.status_code == 200 and "_auth_user_id" not in client.session
+    assert response.status_code == 429 and "_auth_user_id" not in client.session
