@@ -2,11 +2,15 @@
 audited) and read-only views of decisions, extension requests and notifications, which
 change only through the services in `reviews.services`."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from audit.admin import AuditedModelAdmin
+from partnerportal.exceptions import ApplicationError
 from reviews.models import Decision, ExtensionRequest, Notification, RejectionReason, ReviewTask
+from reviews.services import extension_decide
 
 
 class RecordAdmin(AuditedModelAdmin):
@@ -54,10 +58,28 @@ class DecisionAdmin(RecordAdmin):
 
 @admin.register(ExtensionRequest)
 class ExtensionRequestAdmin(RecordAdmin):
+    """Read-only, with one action: approve through `extension_decide`, the same service the
+    staff pages call (a refusal needs a note, so it is made on the deal's review page)."""
+
     list_display = ["created_at", "deal", "partner", "requested_by", "status", "decided_by", "decided_at"]
     list_filter = ["status"]
     search_fields = ["deal__company_name", "reason", "decision_note"]
     list_select_related = ["deal", "partner", "requested_by", "decided_by"]
+    actions = ["approve"]
+
+    @admin.action(description=_("Approve the selected extension requests"), permissions=["view"])
+    def approve(self, request: HttpRequest, queryset) -> None:
+        approved = 0
+        for item in queryset.select_related("deal"):
+            try:
+                extension_decide(actor=request.user, item=item, approve=True)
+                approved += 1
+            except (ApplicationError, ValidationError) as error:
+                message = getattr(error, "message", None) or "; ".join(error.messages)
+                self.message_user(request, f"{item.deal}: {message}", messages.ERROR)
+        if approved:
+            self.message_user(request, _("%(n)d extension request(s) approved.") % {"n": approved},
+                              messages.SUCCESS)
 
 
 @admin.register(Notification)

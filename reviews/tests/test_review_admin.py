@@ -1,9 +1,12 @@
 """The Django admin for the review records: rejection reasons are edited there (audited);
 decisions, status history, extension requests and notifications are read-only records."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from conftest import login_with_mfa
@@ -11,6 +14,7 @@ from leads.choices import DealStatus
 from leads.models import DealStatusChange
 from partners.choices import StaffRole
 from partners.tests.factories import StaffFactory
+from reviews.choices import ExtensionStatus
 from reviews.models import Decision, RejectionReason
 from reviews.services import deal_reject, extension_request
 from reviews.tests.review_setup import deal_in_review, reviewer_owning
@@ -127,3 +131,35 @@ def test_staff_with_only_the_reason_permissions_may_edit_reasons_but_see_no_deci
     client = login_with_mfa(Client(), clerk)
     assert client.get("/admin/reviews/rejectionreason/").status_code == 200
     assert client.get("/admin/reviews/decision/").status_code == 403
+
+
+def test_a_reviewer_approves_extension_requests_from_the_admin_through_the_service(
+        partner_a, admin_a):
+    reviewer = StaffFactory(email="po@vendor.test", roles=[StaffRole.PARTNER_OWNER])
+    reviewer.user_permissions.add(Permission.objects.get(codename="view_extensionrequest"))
+    deal = deal_in_review(partner=partner_a, member=admin_a, status=DealStatus.ACCEPTED,
+                          protected_until=timezone.now() + timedelta(days=5))
+    end = deal.protected_until
+    item = extension_request(partner=partner_a, actor=admin_a, deal=deal, reason="More time.")
+    client = login_with_mfa(Client(), reviewer)
+    response = client.post("/admin/reviews/extensionrequest/", {
+        "action": "approve", "_selected_action": [str(item.pk)]}, follow=True)
+    assert "1 extension request(s) approved." in response.content.decode()
+    item.refresh_from_db()
+    deal.refresh_from_db()
+    assert item.status == ExtensionStatus.APPROVED and item.decided_by == reviewer
+    assert deal.protected_until > end
+    assert AuditEvent.objects.filter(action="deal.extension_approve", actor=reviewer).count() == 1
+
+
+def test_the_admin_approval_is_refused_to_staff_who_may_not_decide(partner_a, admin_a, superuser):
+    clerk = StaffFactory(roles=[StaffRole.SALES_OWNER])
+    clerk.user_permissions.add(Permission.objects.get(codename="view_extensionrequest"))
+    deal = deal_in_review(partner=partner_a, member=admin_a, status=DealStatus.ACCEPTED,
+                          protected_until=timezone.now() + timedelta(days=5))
+    item = extension_request(partner=partner_a, actor=admin_a, deal=deal, reason="More time.")
+    response = login_with_mfa(Client(), clerk).post("/admin/reviews/extensionrequest/", {
+        "action": "approve", "_selected_action": [str(item.pk)]}, follow=True)
+    assert "Only partner owners and program admins may do this." in response.content.decode()
+    item.refresh_from_db()
+    assert item.status == ExtensionStatus.PENDING
