@@ -162,6 +162,7 @@ def test_a_step_that_fails_is_retried_without_duplicating_earlier_results(partne
     assert deal_screening_run(deal_id=deal.pk) is False
     assert deal.matches.count() == 1
     assert deal.review_tasks.count() == 1  # the case's conflict task hangs on the earliest
+    deal.refresh_from_db()
     assert deal.conflict_case.review_tasks.count() == 1
     assert deal.screening_steps.get(name="summary").attempts == 2
     assert deal.screening_steps.get(name="match").attempts == 1
