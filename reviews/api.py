@@ -141,9 +141,7 @@ class StaffUserSerializer(serializers.Serializer):
         return user.get_full_name() or user.email
 
 
-@extend_schema_field(serializers.ChoiceField(
-    choices=[*SlaState.CHOICES, (SlaState.PAUSED, _("Paused while the partner owes an answer"))],
-    allow_null=True))
+@extend_schema_field(serializers.ChoiceField(choices=SlaState.CHOICES, allow_null=True))
 class SlaStateField(serializers.Field):
     """An open task's SLA state, derived from its due time; null once it has ended."""
 

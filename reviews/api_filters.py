@@ -1,8 +1,9 @@
 """Filters of the staff API's deal and task lists (the review queue's filters).
 
-The SLA state of a task is derived from its due time, never stored: `overdue` (open, past
-due), `due_24h` (open, due within 24 hours) and `on_time` (open, due later). A task whose
-clock is paused (the partner owes an answer) counts as on time, as escalation skips it.
+The SLA state of an open task is derived from its due time, never stored: `overdue` (past
+due), `due_24h` (due within 24 hours), `on_time` (due later), or `paused` while its clock is
+stopped because the partner owes an answer (escalation skips those). The review queue's
+page uses the same values (`reviews.selectors.SlaState`).
 The task conditions of a deal filter (kind, assignee, mine, SLA) apply to one and the same
 open task, so "mine and overdue" means one overdue task of mine, not two different tasks.
 """
@@ -35,6 +36,7 @@ class SlaState:
         (ON_TIME, _("On time")),
         (DUE_24H, _("Due within 24 hours")),
         (OVERDUE, _("Overdue")),
+        (PAUSED, _("Paused while the partner owes an answer")),
     ]
 
 
@@ -48,7 +50,9 @@ def sla_q(state: str, *, now: datetime, prefix: str = "") -> Q:
         return Q(**{paused: True, f"{due}__lt": now})
     if state == SlaState.DUE_24H:
         return Q(**{paused: True, f"{due}__gte": now, f"{due}__lt": now + SOON})
-    return Q(**{paused: False}) | Q(**{f"{due}__gte": now + SOON})
+    if state == SlaState.PAUSED:
+        return Q(**{paused: False})
+    return Q(**{paused: True, f"{due}__gte": now + SOON})
 
 
 def sla_state(task: ReviewTask, *, now: datetime) -> str | None:

@@ -344,15 +344,21 @@ def test_the_task_list_shows_open_tasks_and_filters_mine_and_overdue(
     ReviewTask.objects.filter(deal=late_other).update(assignee=seller)
     done = in_review(partner_a, admin_a)
     ReviewTask.objects.filter(deal=done).update(status=TaskStatus.DONE, closed_at=timezone.now())
+    waiting = in_review(partner_b, admin_b)
+    ReviewTask.objects.filter(deal=waiting).update(paused_at=timezone.now(),
+                                                   due_at=timezone.now() - timedelta(days=1))
 
     def task_ids(**params) -> set[int]:
         response = staff_client.get(TASKS, params)
         assert response.status_code == 200, response.json()
         return {row["deal"] for row in response.json()["results"]}
 
-    assert task_ids() == {late_mine.pk, soon_mine.pk, late_other.pk}
+    assert task_ids() == {late_mine.pk, soon_mine.pk, late_other.pk, waiting.pk}
     assert task_ids(mine="1", sla="overdue") == {late_mine.pk}
+    assert task_ids(sla="overdue") == {late_mine.pk, late_other.pk}
     assert task_ids(sla="due_24h") == {soon_mine.pk}
+    assert task_ids(sla="paused") == {waiting.pk}
+    assert task_ids(sla="on_time") == set()
     assert task_ids(assignee=seller.pk) == {late_other.pk}
     assert task_ids(status="done") == {done.pk}
     assert task_ids(deal=soon_mine.pk) == {soon_mine.pk}
