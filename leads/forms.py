@@ -80,6 +80,15 @@ class DealForm(forms.ModelForm):
                  '{% trans "◆ the program requires this before a deal can be accepted." %}</p>'),
         )
 
+    @property
+    def submit_required_labels(self) -> list[str]:
+        """Labels of the fields a draft needs before it can be submitted (the page lists
+        them beside the program's required-for-acceptance fields)."""
+        from leads.services import SUBMIT_REQUIRED_FIELDS
+
+        return [str(self.fields[name].label).rstrip(" ◆") for name in SUBMIT_REQUIRED_FIELDS
+                if name in self.fields]
+
     def clean_company_name(self) -> str:
         value = self.cleaned_data["company_name"].strip()
         if not any(ch.isalnum() for ch in value):

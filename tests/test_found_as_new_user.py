@@ -90,3 +90,14 @@ def test_a_draft_with_everything_shows_no_missing_lists(client_a, partner_a, adm
     draft = DealFactory(partner=partner_a, created_by=admin_a)
     page = client_a.get(draft.get_absolute_url()).content.decode()
     assert 'id="deal-missing"' not in page
+
+
+def test_the_registration_form_lists_what_submitting_and_acceptance_need(client_a):
+    rules = program_rules_get()
+    rules.required_fields_for_acceptance = ["company_name", "contact_phone", "products"]
+    rules.save()
+    page = client_a.get(reverse("leads:deal-create")).content.decode()
+    submit = page.split('id="required-to-submit"')[1].split("</ul>")[0]
+    acceptance = page.split('id="required-for-acceptance"')[1].split("</ul>")[0]
+    assert "Contact e-mail" in submit and "Need and use case" in submit and "◆" not in submit
+    assert "Contact phone" in acceptance and "Products" in acceptance
