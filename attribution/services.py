@@ -59,8 +59,10 @@ def conflict_case_join(*, deal: Deal) -> ConflictCase | None:
         return None
     _lock_cases()
     member_ids = {deal.pk} | _rivals(deal)
-    open_cases = list(ConflictCase.objects.select_for_update().filter(
-        status=CaseStatus.OPEN, deals__pk__in=member_ids).distinct().order_by("created_at", "id"))
+    case_ids = set(Deal.objects.filter(pk__in=member_ids, conflict_case__status=CaseStatus.OPEN)
+                   .values_list("conflict_case_id", flat=True))
+    open_cases = list(ConflictCase.objects.select_for_update().filter(pk__in=case_ids)
+                      .order_by("created_at", "id"))
     if open_cases:
         case, others = open_cases[0], open_cases[1:]
         for other in others:
