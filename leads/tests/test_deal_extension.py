@@ -174,6 +174,7 @@ def test_answering_the_question_returns_the_deal_to_review(client_a, partner_a, 
     assert follow_up.status == TaskStatus.OPEN and follow_up.assignee == staff
     page = client_a.get(deal.get_absolute_url()).content.decode()
     assert 'data-status="in_review"' in page and "The CFO, Ms Lumbergh." in page
+    assert 'id="deal-stage"' not in page, "no sales stage before the decision"
 
 
 def test_an_accepted_deal_in_conflict_tells_the_partner_nothing_about_the_other_party(
