@@ -293,10 +293,17 @@ PAYOUT_CSV_HEADER = ["statement", "partner", "period_start", "period_end", "comm
 
 
 def payout_statement_rows(statement: PayoutStatement):
-    """The statement's lines for its CSV (the writer makes every cell formula-safe)."""
-    for c in statement.commissions.select_related("deal").order_by("approved_at", "id"):
+    """The statement's lines for its CSV (the writer makes every cell formula-safe).
+
+    Money and shares go out as numbers, so a correcting line's "-12.50" stays a number
+    (as text it would be quoted as a would-be formula). Each line names the partner's own
+    registration, never the surviving deal of another partner it was merged into.
+    """
+    lines = statement.commissions.select_related("deal", "attribution__source_deal")
+    for c in lines.order_by("approved_at", "id"):
+        own = c.attribution.source_deal or c.deal
         yield [statement.reference, statement.partner.name, statement.period_start.isoformat(),
-               statement.period_end.isoformat(), c.pk, c.deal.reference, c.deal.company_name,
-               str(c.share), str(c.base_amount), str(c.amount), c.currency,
+               statement.period_end.isoformat(), c.pk, own.reference, own.company_name,
+               c.share, c.base_amount, c.amount, c.currency,
                c.correction_of_id or "", c.explanation, c.approved_at.isoformat() if c.approved_at else ""]
     yield ["", "", "", "", "", "", "", "", "", str(statement.total), statement.currency, "", "total", ""]

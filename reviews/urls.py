@@ -1,7 +1,7 @@
 from django.urls import path
 
 from reviews import imports
-from reviews.views import deal, handoff, queue
+from reviews.views import attribution, deal, handoff, queue
 
 app_name = "reviews"
 
@@ -18,6 +18,21 @@ urlpatterns = [
     path("extensions/<int:pk>/decide/", deal.extension_decide, name="extension-decide"),
     path("handoffs/", handoff.handoff_list, name="handoff-list"),
     path("handoffs/<int:pk>/", handoff.handoff_detail, name="handoff-detail"),
+    path("conflicts/", attribution.conflict_list, name="conflict-list"),
+    path("conflicts/<int:pk>/", attribution.conflict_detail, name="conflict-detail"),
+    path("conflicts/<int:pk>/resolve/", attribution.conflict_resolve, name="conflict-resolve"),
+    path("commissions/", attribution.commission_list, name="commission-list"),
+    path("commissions/<int:pk>/approve/", attribution.commission_approve, name="commission-approve"),
+    path("payouts/", attribution.payout_list, name="payout-list"),
+    path("payouts/issue/", attribution.payout_issue, name="payout-issue"),
+    path("payouts/<int:pk>/", attribution.payout_detail, name="payout-detail"),
+    path("payouts/<int:pk>/csv/", attribution.payout_csv, name="payout-csv"),
+    path("payouts/<int:pk>/paid/", attribution.payout_mark_paid, name="payout-mark-paid"),
+    path("disputes/", attribution.dispute_list, name="dispute-list"),
+    path("disputes/<int:pk>/", attribution.dispute_detail, name="dispute-detail"),
+    path("disputes/<int:pk>/resolve/", attribution.dispute_resolve_view, name="dispute-resolve"),
+    path("disputes/attachments/<int:pk>/", attribution.dispute_attachment,
+         name="dispute-attachment"),
     path("imports/", imports.crm_import_list, name="crm-import-list"),
     path("imports/<int:pk>/", imports.crm_import_detail, name="crm-import-detail"),
     path("imports/<int:pk>/errors.csv", imports.crm_import_errors, name="crm-import-errors"),
