@@ -29,6 +29,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils.html import escape
 from rest_framework.authtoken.models import Token
 
+from attribution.tests import sweep
 from audit.models import AuditEvent
 from leads.choices import DealStatus, ImportKind
 from leads.models import CrmImport, Deal, DealQuestion
@@ -184,6 +185,17 @@ SWEEP: dict[str, Fill] = {
     "reviews:extension-decide": Fill(STAFF, {"pk": lambda w: _extension_of(w.deal_b)}, POST),
     "reviews:crm-import-detail": Fill(STAFF, {"pk": lambda world: world.crm_import.pk}, GET),
     "reviews:crm-import-errors": Fill(STAFF, {"pk": lambda world: world.crm_import.pk}, GET),
+    # Attribution and compensation (staff pages): partner B's case, commission, statement,
+    # dispute and attachment, by their own ids.
+    "reviews:conflict-detail": Fill(STAFF, {"pk": lambda w: sweep.case_of(w.deal_b)}, GET),
+    "reviews:conflict-resolve": Fill(STAFF, {"pk": lambda w: sweep.case_of(w.deal_b)}, POST),
+    "reviews:commission-approve": Fill(STAFF, {"pk": lambda w: sweep.commission_of(w.deal_b)}, POST),
+    "reviews:payout-detail": Fill(STAFF, {"pk": lambda w: sweep.payout_of(w.deal_b)}, GET),
+    "reviews:payout-csv": Fill(STAFF, {"pk": lambda w: sweep.payout_of(w.deal_b)}, GET),
+    "reviews:payout-mark-paid": Fill(STAFF, {"pk": lambda w: sweep.payout_of(w.deal_b)}, POST),
+    "reviews:dispute-detail": Fill(STAFF, {"pk": lambda w: sweep.dispute_of(w.deal_b)}, GET),
+    "reviews:dispute-resolve": Fill(STAFF, {"pk": lambda w: sweep.dispute_of(w.deal_b)}, POST),
+    "reviews:dispute-attachment": Fill(STAFF, {"pk": lambda w: sweep.attachment_of(w.deal_b)}, GET),
     "deal-screening": Fill(STAFF_API, {"pk": DEAL_B}, GET, api=True),
     # The staff API (api/v1/staff/): 404 to every partner, even for its own deal's ids.
     "staff-deal-detail": Fill(STAFF_API, {"pk": DEAL_B}, GET, api=True),
@@ -192,6 +204,16 @@ SWEEP: dict[str, Fill] = {
     "staff-deal-reject": Fill(STAFF_API, {"pk": DEAL_B}, POST, api=True),
     "staff-deal-request-info": Fill(STAFF_API, {"pk": DEAL_B}, POST, api=True),
     "staff-task-assign": Fill(STAFF_API, {"pk": lambda w: _task_of(w.deal_b)}, POST, api=True),
+    "staff-conflict-detail": Fill(STAFF_API, {"pk": lambda w: sweep.case_of(w.deal_b)}, GET, api=True),
+    "staff-conflict-resolve": Fill(STAFF_API, {"pk": lambda w: sweep.case_of(w.deal_b)}, POST, api=True),
+    "staff-commission-approve": Fill(
+        STAFF_API, {"pk": lambda w: sweep.commission_of(w.deal_b)}, POST, api=True),
+    "staff-payout-csv": Fill(STAFF_API, {"pk": lambda w: sweep.payout_of(w.deal_b)}, GET, api=True),
+    # Attribution (partner API): partner B's deal and statement answer 404 to partner A.
+    "deal-attribution": Fill(TENANT, {"pk": DEAL_B}, GET, api=True),
+    "deal-disputes": Fill(TENANT, {"pk": DEAL_B}, POST, api=True),
+    "payout-csv": Fill(TENANT, {"pk": lambda w: sweep.payout_of(w.deal_b), "format": FORMAT}, GET,
+                       api=True),
     # The DRF router (api/v1/). `format` would fill format-suffix variants (".json"); the
     # router has none today, and a list route gaining one fails the coverage test above.
     "deal-detail": Fill(TENANT, {"pk": DEAL_B, "format": FORMAT}, GET, api=True),

@@ -268,6 +268,10 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "reviews.choices.TaskStatus",
         "TaskKindEnum": "reviews.choices.TaskKind",
         "DecisionKindEnum": "reviews.choices.DecisionKind",
+        "ConflictCaseStatusEnum": "attribution.choices.CaseStatus",
+        "AttributionStatusEnum": "attribution.choices.AttributionStatus",
+        "CommissionStatusEnum": "attribution.choices.CommissionStatus",
+        "PayoutStatusEnum": "attribution.choices.PayoutStatus",
     },
 }
 
