@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("accounts/login/", signin.login, name="account_login"),  # 429 when throttled
     path("accounts/", include("allauth.urls")),
+    path("partner/attribution/", include("attribution.urls")),
     path("partner/", include("partners.urls")),
     path("deals/", include("leads.urls")),
     path("staff/", include("reviews.urls")),

@@ -196,6 +196,13 @@ SWEEP: dict[str, Fill] = {
     "reviews:dispute-detail": Fill(STAFF, {"pk": lambda w: sweep.dispute_of(w.deal_b)}, GET),
     "reviews:dispute-resolve": Fill(STAFF, {"pk": lambda w: sweep.dispute_of(w.deal_b)}, POST),
     "reviews:dispute-attachment": Fill(STAFF, {"pk": lambda w: sweep.attachment_of(w.deal_b)}, GET),
+    # Partner attribution pages (/partner/attribution/): partner B's line, file, statement.
+    "attribution:dispute-create": Fill(TENANT, {"pk": lambda w: _attribution_of(w.deal_b)}, GET_POST),
+    "attribution:attachment-download": Fill(
+        TENANT, {"pk": lambda w: _attachment_of(w.deal_b)}, GET
+    ),
+    "attribution:statement-detail": Fill(TENANT, {"pk": lambda w: _statement_of(w.deal_b)}, GET),
+    "attribution:statement-csv": Fill(TENANT, {"pk": lambda w: _statement_of(w.deal_b)}, GET),
     "deal-screening": Fill(STAFF_API, {"pk": DEAL_B}, GET, api=True),
     # The staff API (api/v1/staff/): 404 to every partner, even for its own deal's ids.
     "staff-deal-detail": Fill(STAFF_API, {"pk": DEAL_B}, GET, api=True),
@@ -257,6 +264,46 @@ def _extension_of(deal: Deal) -> int:
     return ExtensionRequest.objects.get_or_create(
         deal=deal, status="pending",
         defaults={"partner": deal.partner, "requested_by": deal.created_by, "reason": "More time"})[0].pk
+
+
+def _attribution_of(deal: Deal) -> int:
+    """The deal's approved 100% credit line to its partner, created on first use."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from attribution.models import Attribution
+
+    return Attribution.objects.get_or_create(
+        deal=deal, partner=deal.partner, defaults={
+            "source_deal": deal, "role": "sourced", "share": 100, "status": "approved",
+            "dispute_until": timezone.now() + timedelta(days=30)})[0].pk
+
+
+def _attachment_of(deal: Deal) -> int:
+    """A file on a dispute of the deal's credit line, created on first use."""
+    from attribution.models import Dispute, DisputeAttachment
+
+    dispute = Dispute.objects.get_or_create(
+        attribution_id=_attribution_of(deal), partner=deal.partner,
+        defaults={"opened_by": deal.created_by, "text": f"{deal.company_name} is ours"})[0]
+    return DisputeAttachment.objects.get_or_create(
+        dispute=dispute, defaults={"file": "dispute_attachments/proof.pdf", "size": 9,
+                                   "original_name": "proof.pdf", "content_type": "application/pdf"})[0].pk
+
+
+def _statement_of(deal: Deal) -> int:
+    """A payout statement of the deal's partner, created on first use."""
+    from datetime import date
+
+    from django.utils import timezone
+
+    from attribution.models import PayoutStatement
+
+    return PayoutStatement.objects.get_or_create(
+        partner=deal.partner, period_start=date(2026, 1, 1), period_end=date(2026, 1, 31),
+        currency="USD", defaults={"total": 1, "issued_at": timezone.now(),
+                                  "issued_by": deal.created_by})[0].pk
 
 
 PARAMETERISED = [r for r in ALL_ROUTES if r.params and _excluded_because(r) is None]
