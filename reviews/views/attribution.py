@@ -235,7 +235,7 @@ def commission_approve(request: HttpRequest, pk: int) -> HttpResponse:
 def _payout_page(request: HttpRequest, *, form: PayoutIssueForm | None = None,
                  status: int = 200) -> HttpResponse:
     statements = (PayoutStatement.objects.select_related("partner", "issued_by", "paid_by")
-                  .annotate(line_count=Count("commissions")))
+                  .annotate(line_count=Count("commissions")).order_by("-period_end", "-id"))
     is_admin = bool(user_staff_roles(user=request.user) & PROGRAM_ADMIN)
     waiting = (Commission.objects.filter(status=CommissionStatus.APPROVED, statement__isnull=True)
                .values("partner__name", "currency").annotate(count=Count("id"), total=Sum("amount"))
