@@ -112,6 +112,7 @@ class MatchKind(models.TextChoices):
     DIRECT_SALES = "direct_sales", _("Direct-sales conflict")
     EXISTING_CUSTOMER = "existing_customer", _("Existing customer")
     STRATEGIC_ACCOUNT = "strategic_account", _("Strategic account")
+    VENDOR_LEAD = "vendor_lead", _("Open vendor lead")
 
 
 # Kinds that open an attribution-conflict review and pause sales routing.
@@ -122,6 +123,7 @@ class MatchTarget(models.TextChoices):
     DEAL = "deal", _("Deal registration")
     ACCOUNT = "account", _("CRM account")
     OPPORTUNITY = "opportunity", _("CRM opportunity")
+    VENDOR_LEAD = "vendor_lead", _("Vendor lead")
 
 
 class StopRule(models.TextChoices):

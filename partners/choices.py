@@ -30,3 +30,19 @@ class StaffRole(models.TextChoices):
 
 # Staff who may decide deals (accept, reject, ask), assign review tasks and grant extensions.
 REVIEWER_ROLES = {StaffRole.PARTNER_OWNER, StaffRole.PROGRAM_ADMIN}
+
+
+class VocabularyKind(models.TextChoices):
+    """The controlled lists a capability profile, proof point or vendor lead draws from."""
+
+    VERTICAL = "vertical", _("Vertical")
+    SEGMENT = "segment", _("Segment")
+    USE_CASE = "use_case", _("Function or use case")
+    REGION = "region", _("Region")
+    LANGUAGE = "language", _("Language")
+    CERTIFICATION = "certification", _("Certification")
+    CAPABILITY = "capability", _("Capability")
+
+
+# Kinds a vendor lead's "required capabilities" are drawn from.
+REQUIRED_CAPABILITY_KINDS = {VocabularyKind.CERTIFICATION, VocabularyKind.CAPABILITY}

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from partners.choices import READ_ONLY_STATUSES, MemberRole, ProgramStatus
+from partners.choices import READ_ONLY_STATUSES, MemberRole, ProgramStatus, VocabularyKind
 
 
 class Tier(models.Model):
@@ -262,3 +262,279 @@ class ProgramRules(models.Model):
     def stop_rule_enabled(self, rule: str) -> bool:
         """Whether the stop rule named `rule` (a leads.choices.StopRule value) is switched on."""
         return bool(getattr(self, f"stop_{rule}"))
+
+
+class Vocabulary(models.Model):
+    """One term of a controlled list (vertical, segment, region, ...), kept by program admins.
+
+    Profiles, proof points and vendor leads point at these rows instead of holding free text,
+    so matching compares like with like. A term in use is never deleted (PROTECT); retire it
+    with `active=False`, which hides it from new choices but keeps old claims readable.
+    """
+
+    kind = models.CharField(max_length=20, choices=VocabularyKind.choices)
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100)
+    active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["kind", "position", "name"]
+        verbose_name = _("vocabulary term")
+        verbose_name_plural = _("vocabulary terms")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "slug"], name="vocabulary_kind_slug_unique"),
+            models.UniqueConstraint(fields=["kind", "name"], name="vocabulary_kind_name_unique"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=VocabularyKind.values), name="vocabulary_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.name)
+
+
+class CapabilityProfileQuerySet(models.QuerySet):
+    def for_partner(self, partner: PartnerOrganization) -> "CapabilityProfileQuerySet":
+        return self.filter(partner=partner)
+
+
+class CapabilityProfile(models.Model):
+    """What a partner organization can do, kept by its admins (one per organization).
+
+    The claims (`terms`, through `CapabilityClaim`) carry their own verification: a claim a
+    partner owner has checked counts fully in matching, an unverified one counts less.
+    `capacity` is how many vendor leads the partner can work at once (accepted and not yet
+    closed, plus offers awaiting its answer); a partner at capacity is not offered more.
+    """
+
+    partner = models.OneToOneField(
+        PartnerOrganization, on_delete=models.CASCADE, related_name="capability_profile"
+    )
+    summary = models.TextField(_("summary"), max_length=2000, blank=True)
+    capacity = models.PositiveSmallIntegerField(
+        _("capacity"), default=3, validators=[MaxValueValidator(1000)],
+        help_text=_("Vendor leads the organization can work on at the same time."),
+    )
+    terms = models.ManyToManyField(
+        Vocabulary, through="CapabilityClaim", related_name="profiles", blank=True
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="profiles_verified",
+        help_text=_("The partner owner who last checked the profile."),
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="profiles_updated",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CapabilityProfileQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["partner__name"]
+
+    def __str__(self) -> str:
+        return f"Capability profile of {self.partner}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("partners:profile")
+
+
+class CapabilityClaimQuerySet(models.QuerySet):
+    def for_partner(self, partner: PartnerOrganization) -> "CapabilityClaimQuerySet":
+        return self.filter(partner=partner)
+
+    def verified(self) -> "CapabilityClaimQuerySet":
+        return self.filter(verified_at__isnull=False)
+
+
+class CapabilityClaim(models.Model):
+    """One term a partner claims in its profile ("serves DACH", "speaks German").
+
+    `partner` repeats `profile.partner` so that the tenant filter and the matching
+    aggregates need no join. A claim is unverified until a partner owner verifies it;
+    changing the profile keeps the verification of the claims that stay.
+    """
+
+    partner = models.ForeignKey(
+        PartnerOrganization, on_delete=models.CASCADE, related_name="capability_claims"
+    )
+    profile = models.ForeignKey(CapabilityProfile, on_delete=models.CASCADE, related_name="claims")
+    term = models.ForeignKey(Vocabulary, on_delete=models.PROTECT, related_name="claims")
+    created_at = models.DateTimeField(auto_now_add=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="claims_verified",
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CapabilityClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["profile", "term__kind", "term__position", "term__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "term"], name="claim_once_per_profile_term"),
+        ]
+        indexes = [models.Index(fields=["term", "partner"], name="claim_term_partner")]
+
+    def __str__(self) -> str:
+        return f"{self.partner}: {self.term}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+
+class ProofPointQuerySet(models.QuerySet):
+    def for_partner(self, partner: PartnerOrganization) -> "ProofPointQuerySet":
+        return self.filter(partner=partner)
+
+
+class ProofPoint(models.Model):
+    """A case study: what the partner delivered, for whom (by vertical, use case, segment,
+    region), with what outcome and when. Recent, referenceable and verified ones weigh more
+    in matching. Edited by partner admins; any edit clears the verification.
+    """
+
+    partner = models.ForeignKey(
+        PartnerOrganization, on_delete=models.CASCADE, related_name="proof_points"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    customer_name = models.CharField(
+        _("customer"), max_length=200, blank=True,
+        help_text=_("Leave blank when the customer may not be named."),
+    )
+    vertical = models.ForeignKey(
+        Vocabulary, on_delete=models.PROTECT, related_name="proof_points_vertical",
+        limit_choices_to={"kind": VocabularyKind.VERTICAL}, verbose_name=_("vertical"),
+    )
+    use_case = models.ForeignKey(
+        Vocabulary, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="proof_points_use_case",
+        limit_choices_to={"kind": VocabularyKind.USE_CASE}, verbose_name=_("use case"),
+    )
+    segment = models.ForeignKey(
+        Vocabulary, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="proof_points_segment",
+        limit_choices_to={"kind": VocabularyKind.SEGMENT}, verbose_name=_("segment"),
+    )
+    region = models.ForeignKey(
+        Vocabulary, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="proof_points_region",
+        limit_choices_to={"kind": VocabularyKind.REGION}, verbose_name=_("region"),
+    )
+    outcome = models.TextField(_("outcome"), max_length=3000)
+    completed_on = models.DateField(_("date"))
+    referenceable = models.BooleanField(
+        _("referenceable"), default=False,
+        help_text=_("The customer agrees to speak to prospects about this work."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="proof_points_created",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="proof_points_verified",
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ProofPointQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-completed_on", "-id"]
+        indexes = [
+            models.Index(fields=["vertical", "partner"], name="proof_point_vertical"),
+            models.Index(fields=["use_case", "partner"], name="proof_point_use_case"),
+            models.Index(fields=["partner", "-completed_on"], name="proof_point_partner"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.title)
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    def clean(self) -> None:
+        checks = {"vertical": VocabularyKind.VERTICAL, "use_case": VocabularyKind.USE_CASE,
+                  "segment": VocabularyKind.SEGMENT, "region": VocabularyKind.REGION}
+        errors = {}
+        for field, kind in checks.items():
+            term = getattr(self, field, None) if getattr(self, f"{field}_id") else None
+            if term is not None and term.kind != kind:
+                errors[field] = _("Choose a term from the %(kind)s list.") % {
+                    "kind": VocabularyKind(kind).label}
+        if self.completed_on and self.completed_on > timezone.localdate():
+            errors["completed_on"] = _("A case study's date cannot be in the future.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class AgreementVersion(models.Model):
+    """One version of the program agreement. Exactly one version is current at a time;
+    publishing a new one makes every partner accept again before it is offered leads.
+    """
+
+    version = models.PositiveIntegerField(unique=True)
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    published_at = models.DateTimeField(null=True, blank=True)
+    is_current = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=models.Q(is_current=True),
+                name="agreement_one_current_version",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_current=False) | models.Q(published_at__isnull=False),
+                name="agreement_current_is_published",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+
+class AgreementAcceptanceQuerySet(models.QuerySet):
+    def for_partner(self, partner: PartnerOrganization) -> "AgreementAcceptanceQuerySet":
+        return self.filter(partner=partner)
+
+
+class AgreementAcceptance(models.Model):
+    """A partner admin's acceptance of one agreement version for their organization:
+    who, when, which version. Append-only; one per organization and version.
+    """
+
+    partner = models.ForeignKey(
+        PartnerOrganization, on_delete=models.CASCADE, related_name="agreement_acceptances"
+    )
+    version = models.ForeignKey(
+        AgreementVersion, on_delete=models.PROTECT, related_name="acceptances"
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="agreements_accepted"
+    )
+    accepted_at = models.DateTimeField(default=timezone.now)
+
+    objects = AgreementAcceptanceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-accepted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "version"], name="agreement_accepted_once_per_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} accepted v{self.version.version}"

@@ -119,6 +119,11 @@ class Deal(models.Model):
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_deals"
     )
+    # A deal made from a vendor lead (source `vendor`) when a partner accepted its offer.
+    vendor_lead = models.ForeignKey(
+        "distribution.VendorLead", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="deals",
+    )
 
     # Normalized keys (derived; see leads.normalize)
     norm_company = models.CharField(max_length=200, blank=True)
@@ -175,6 +180,10 @@ class Deal(models.Model):
                 condition=models.Q(estimated_value__isnull=True)
                 | models.Q(estimated_value__gte=0),
                 name="deal_value_not_negative",
+            ),
+            models.UniqueConstraint(
+                fields=["vendor_lead"], condition=models.Q(vendor_lead__isnull=False),
+                name="deal_once_per_vendor_lead",
             ),
         ]
 

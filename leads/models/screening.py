@@ -57,6 +57,10 @@ class DuplicateMatch(models.Model):
     target_opportunity = models.ForeignKey(
         "leads.Opportunity", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    target_vendor_lead = models.ForeignKey(
+        "distribution.VendorLead", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="+",
+    )
     target_key = models.CharField(max_length=40, help_text=_("'deal:12', 'account:7', ..."))
     score = models.DecimalField(max_digits=4, decimal_places=3)
     matched_fields = models.JSONField(default=list)

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "leads",
     "reviews",
     "attribution",
+    "distribution",
 ]
 
 MIDDLEWARE = [
