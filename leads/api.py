@@ -5,7 +5,13 @@ from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -103,6 +109,35 @@ def _raw_input(data: dict) -> dict:
     return {key: data[key] for key in [*DealForm.base_fields, "products"] if key in data}
 
 
+class ApiErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class InvalidStateErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.ChoiceField(choices=["invalid_state"])
+    status = serializers.CharField(required=False)
+
+
+# The answers besides success, documented so that the schema holds every answer (the CI fuzz
+# run, tests/test_api_fuzz.py, fails on an undocumented status code).
+BAD_INPUT = OpenApiResponse(OpenApiTypes.OBJECT, description=gettext_lazy(
+    "Bad input: a list of messages under each field named (`non_field_errors` for the rest)."))
+NOT_ALLOWED = OpenApiResponse(ApiErrorSerializer, description=gettext_lazy(
+    "Not a member of a partner organization, or its program status forbids the action."))
+NOT_FOUND = OpenApiResponse(ApiErrorSerializer, description=gettext_lazy(
+    "No such deal in the caller's organization (another organization's id included), or no "
+    "such page."))
+INVALID_STATE = OpenApiResponse(InvalidStateErrorSerializer, description=gettext_lazy(
+    "The deal is not in a state that allows this (for example it was already submitted)."))
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: DealSerializer(many=True), 400: BAD_INPUT,
+                                  403: NOT_ALLOWED, 404: NOT_FOUND}),
+    create=extend_schema(responses={201: DealSerializer, 400: BAD_INPUT, 403: NOT_ALLOWED}),
+    retrieve=extend_schema(responses={200: DealSerializer, 403: NOT_ALLOWED, 404: NOT_FOUND}),
+)
 class DealViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
                   viewsets.GenericViewSet):
     """Deals of the caller's partner organization. Another organization's id answers 404."""
@@ -142,7 +177,8 @@ class DealViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Retriev
         deal = selectors.deal_get(partner=request.partner, pk=deal.pk)
         return Response(self.get_serializer(deal).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=DealSerializer)
+    @extend_schema(request=None, responses={200: DealSerializer, 400: BAD_INPUT, 403: NOT_ALLOWED,
+                                            404: NOT_FOUND, 409: INVALID_STATE})
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str | None = None) -> Response:
         """Submit a draft for screening."""
@@ -151,7 +187,8 @@ class DealViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Retriev
 
     @extend_schema(
         request=inline_serializer("WithdrawRequest", {"reason": serializers.CharField(required=False, max_length=1000)}),
-        responses=DealSerializer,
+        responses={200: DealSerializer, 400: BAD_INPUT, 403: NOT_ALLOWED, 404: NOT_FOUND,
+                   409: INVALID_STATE},
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:

@@ -1,6 +1,10 @@
 """API v1 routes: the partner's deals, and vendor staff's routes under staff/."""
 
-from django.urls import path
+from django.urls import path, re_path
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from attribution.api import (
@@ -27,6 +31,14 @@ class Router(DefaultRouter):
     include_format_suffixes = False
 
 
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def api_not_found(request, *args, **kwargs):
+    raise NotFound
+
+
 router = Router()
 router.register("deals", DealViewSet, basename="deal")
 router.register("staff/deals", StaffDealViewSet, basename="staff-deal")
@@ -46,4 +58,7 @@ urlpatterns = [
     path("deals/<int:pk>/disputes/", DealDisputeView.as_view(), name="deal-disputes"),
     path("staff/payouts/<int:pk>/csv/", StaffPayoutCsvView.as_view(), name="staff-payout-csv"),
     *router.urls,
+    # Any other path under api/v1/ answers a JSON 404, as the routes above do for an unknown
+    # id (not Django's HTML page, which the published schema does not describe).
+    re_path(r"^", api_not_found, name="api-not-found"),
 ]

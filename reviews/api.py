@@ -103,9 +103,10 @@ class ScreeningSerializer(serializers.Serializer):
     summary = SummarySerializer(allow_null=True)
     recommendation = serializers.SerializerMethodField()
     steps = StepSerializer(source="screening_steps", many=True)
-    submitted_at = serializers.DateTimeField()
-    screening_started_at = serializers.DateTimeField()
-    screening_finished_at = serializers.DateTimeField()
+    # Null until the deal gets there (a draft has none of them).
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    screening_started_at = serializers.DateTimeField(allow_null=True)
+    screening_finished_at = serializers.DateTimeField(allow_null=True)
 
     def get_recommendation(self, deal) -> str | None:
         summary = getattr(deal, "summary", None)
