@@ -369,3 +369,57 @@ def test_a_rule_with_commissions_only_lets_its_end_date_change(won_split, vendor
     rule.refresh_from_db()
     assert rule.rate == Decimal("10") and rule.effective_to == date(2030, 12, 31)
     assert {c.rule_snapshot["rate"] for c in Commission.objects.all()} == {"10.0000"}
+
+
+# --- In a browser: "Add a row" under the Content-Security-Policy ---------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_add_a_row_splits_three_ways_in_chromium_without_policy_violations(live_server, pair, vendor):
+    import os
+    import shutil
+
+    from conftest import skip_or_fail
+
+    if not shutil.which("/usr/bin/chromium"):
+        skip_or_fail("Chromium is not installed (apt-get install chromium)")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import expect, sync_playwright
+
+    first, second = pair
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                             args=["--no-sandbox", "--disable-gpu",
+                                                   "--disable-dev-shm-usage"])
+        try:
+            context = browser.new_context()
+            context.add_cookies([{"name": "sessionid", "url": live_server.url,
+                                  "value": vendor.owner_client.cookies["sessionid"].value}])
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            problems = []
+            page.on("console", lambda m: problems.append(m.text)
+                    if "Content Security Policy" in m.text else None)
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            page.goto(live_server.url + first.conflict_case.get_absolute_url())
+
+            page.get_by_label("Split credit").check()
+            rows = page.locator('[data-formset-body="shares"] tr')
+            expect(rows).to_have_count(3)
+            page.get_by_role("button", name="Add a row").click()
+            expect(rows).to_have_count(4)
+            for index, (target, share) in enumerate([(str(first.pk), "50.00"), (str(second.pk), "30.00"),
+                                                     ("", ""), ("direct", "20.00")]):
+                if target:
+                    page.select_option(f"#id_shares-{index}-target", target)
+                    page.fill(f"#id_shares-{index}-share", share)
+            page.fill("#id_reason", "Three parties worked it")
+            page.get_by_role("button", name="Resolve the case").click()
+            expect(page.locator("#case-status")).to_have_attribute("data-status", "resolved")
+        finally:
+            browser.close()
+    assert problems == []
+    lines = Attribution.objects.filter(deal=first, status=AttributionStatus.APPROVED)
+    assert sorted(str(a.share) for a in lines) == ["20.00", "30.00", "50.00"]
+    assert lines.get(direct=True).partner_id is None
