@@ -72,6 +72,11 @@ class ReviewQueueFilter(django_filters.FilterSet):
         }
         for name, values in choices.items():
             self.filters[name].extra["choices"] = values
+        # Bootstrap classes here rather than crispy templates: the queue renders its form on
+        # every request, and a template per field was a visible share of the page's time.
+        for name, form_field in self.form.fields.items():
+            form_field.widget.attrs["class"] = (
+                "form-control form-control-sm" if name == "q" else "form-select form-select-sm")
 
     def search(self, queryset: QuerySet[Deal], name: str, value: str) -> QuerySet[Deal]:
         """Company, partner name, or a reference such as DR-000123 (or 123)."""

@@ -21,12 +21,14 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    prefetch_related_objects,
 )
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from leads.choices import DECIDABLE_STATUSES
 from leads.models import Deal, StopRuleHit
+from partners.models import PartnerOrganization
 from reviews.choices import TaskKind, TaskStatus
 from reviews.models import ReviewTask
 
@@ -85,15 +87,27 @@ def sla_for(*, due_at: datetime | None, now: datetime, paused: bool = False,
     return Sla(state, label, escalated)
 
 
-def _open_tasks(**filters) -> QuerySet[ReviewTask]:
-    return ReviewTask.objects.filter(deal=OuterRef("pk"), status=TaskStatus.OPEN, **filters)
+def _open_task_deals(**filters) -> QuerySet:
+    """Ids of deals with an open task (matching `filters`). Used as `pk__in`, which
+    PostgreSQL runs as one hashed subplan rather than a lookup per deal."""
+    return ReviewTask.objects.filter(status=TaskStatus.OPEN, **filters).values("deal_id")
 
 
-def open_conflict_q(prefix: str = "") -> Q:
-    """A deal has an open attribution conflict: routing paused, or its conflict task open."""
-    task = ReviewTask.objects.filter(deal=OuterRef(f"{prefix}pk"), status=TaskStatus.OPEN,
-                                     kind=TaskKind.ATTRIBUTION_CONFLICT)
-    return Q(**{f"{prefix}routing_paused": True}) | Q(Exists(task))
+def _has_open_task(prefix: str = "", **filters) -> Exists:
+    """A lookup per row: cheaper than `pk__in` when only a page of rows is read."""
+    return Exists(ReviewTask.objects.filter(deal=OuterRef(f"{prefix}pk"),
+                                            status=TaskStatus.OPEN, **filters))
+
+
+def open_conflict_q(prefix: str = "", *, per_row: bool = False) -> Q:
+    """A deal has an open attribution conflict: routing paused, or its conflict task open.
+
+    `per_row` for a page of rows; the default (one hashed set) for filters and counts.
+    """
+    kind = TaskKind.ATTRIBUTION_CONFLICT
+    task = (Q(_has_open_task(prefix, kind=kind)) if per_row
+            else Q(**{f"{prefix}pk__in": _open_task_deals(kind=kind)}))
+    return Q(**{f"{prefix}routing_paused": True}) | task
 
 
 def due_order() -> list:
@@ -102,30 +116,53 @@ def due_order() -> list:
     return [F("next_due").asc(nulls_last=True), F("submitted_at").asc(nulls_last=True), "id"]
 
 
+def _queue_annotations() -> dict:
+    next_due = (ReviewTask.objects.filter(deal=OuterRef("pk"), status=TaskStatus.OPEN,
+                                          paused_at__isnull=True)
+                .order_by("due_at").values("due_at")[:1])
+    return {
+        "next_due": Subquery(next_due),
+        "has_paused_task": ExpressionWrapper(
+            Q(pk__in=_open_task_deals(paused_at__isnull=False)), output_field=BooleanField()),
+    }
+
+
 def review_queue() -> QuerySet[Deal]:
     """Every deal waiting for a review decision (in review or needs info), due soonest first.
 
-    Each row carries `next_due` (earliest due time of its open tasks whose clock runs),
-    `has_conflict`, `open_task_list` (open tasks with assignees) and its stop-rule hits.
-    Deals whose clocks are all paused come after the running ones.
+    `next_due` is the earliest due time of its open tasks whose clock runs; deals whose
+    clocks are all paused (`has_paused_task`) come after the running ones. Filter and sort
+    this, take one page of ids from it (`values_list("pk")`: a narrow sort without the
+    partner join and wide rows), then load that page with `review_queue_rows`.
     """
-    next_due = (_open_tasks(paused_at__isnull=True).order_by("due_at").values("due_at")[:1])
+    return (Deal.objects.filter(status__in=DECIDABLE_STATUSES)
+            .annotate(**_queue_annotations()).order_by(*due_order()))
+
+
+def review_queue_rows(*, ids: list[int]) -> list[Deal]:
+    """The queue rows of `ids`, in that order, each with `next_due`, `has_conflict`,
+    `has_paused_task`, `open_task_list` (open tasks with assignees) and its stop-rule hits
+    loaded: three queries whatever the number of rows."""
+    if not ids:
+        return []
     tasks = (ReviewTask.objects.filter(status=TaskStatus.OPEN).select_related("assignee")
              .order_by("due_at", "id"))
-    return (
-        Deal.objects.filter(status__in=DECIDABLE_STATUSES)
+    deals = (
+        Deal.objects.filter(pk__in=ids)
         .select_related("partner", "partner__tier")
         .annotate(
-            next_due=Subquery(next_due),
-            has_conflict=ExpressionWrapper(open_conflict_q(), output_field=BooleanField()),
-            has_paused_task=Exists(_open_tasks(paused_at__isnull=False)),
+            next_due=_queue_annotations()["next_due"],
+            has_paused_task=_has_open_task(paused_at__isnull=False),
+            has_conflict=ExpressionWrapper(open_conflict_q(per_row=True),
+                                           output_field=BooleanField()),
         )
         .prefetch_related(
             Prefetch("review_tasks", queryset=tasks, to_attr="open_task_list"),
             Prefetch("stop_rule_hits", queryset=StopRuleHit.objects.order_by("rule")),
         )
-        .order_by(*due_order())
     )
+    by_id = {deal.pk: deal for deal in deals}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def queue_sla_q(state: str, *, now: datetime) -> Q:
@@ -154,15 +191,17 @@ def my_tasks(*, user, now: datetime, limit: int = MY_TASKS_LIMIT) -> list[Review
     """Open tasks assigned to `user`, due soonest first (paused ones last), with their deal,
     partner, conflict marker and stop-rule hits loaded; at most `limit` + 1 rows, so the
     caller can tell whether there are more."""
-    rows = list(
-        ReviewTask.objects.filter(assignee=user, status=TaskStatus.OPEN)
-        .select_related("deal", "deal__partner", "deal__partner__tier")
-        .annotate(deal_has_conflict=ExpressionWrapper(open_conflict_q("deal__"),
-                                                      output_field=BooleanField()))
-        .prefetch_related(Prefetch("deal__stop_rule_hits",
-                                   queryset=StopRuleHit.objects.order_by("rule")))
-        .order_by(F("paused_at").asc(nulls_first=True), "due_at", "id")[: limit + 1]
-    )
+    # Running clocks, then paused ones: two short index scans on (assignee, status,
+    # due_at) rather than one sort of every open task the user holds.
+    tasks = (ReviewTask.objects.filter(assignee=user, status=TaskStatus.OPEN)
+             .select_related("deal", "deal__partner", "deal__partner__tier")
+             .annotate(deal_has_conflict=ExpressionWrapper(
+                 open_conflict_q("deal__", per_row=True), output_field=BooleanField()))
+             .order_by("due_at", "id"))
+    rows = (list(tasks.filter(paused_at__isnull=True)[: limit + 1])
+            + list(tasks.filter(paused_at__isnull=False)[: limit + 1]))[: limit + 1]
+    prefetch_related_objects(rows, Prefetch("deal__stop_rule_hits",
+                                            queryset=StopRuleHit.objects.order_by("rule")))
     for task in rows:
         task.sla = sla_for(due_at=task.due_at, now=now, paused=task.paused_at is not None,
                            escalated=task.escalated_at is not None)
@@ -185,28 +224,35 @@ class QueueCounts:
 
 
 def review_queue_counts(*, user, now: datetime) -> QueueCounts:
-    """Counts per filter value over all open reviews, in four aggregate queries."""
+    """Counts per filter value over all open reviews, in five queries.
+
+    Deals are grouped by ids only (a hash aggregate, no sort on names); the partners' and
+    tiers' names come from one small query afterwards.
+    """
     counts = QueueCounts()
-    in_queue = Q(status__in=DECIDABLE_STATUSES)
     by_partner = (
-        Deal.objects.filter(in_queue)
-        .values("status", "partner_id", "partner__name", "partner__tier_id",
-                "partner__tier__name")
+        Deal.objects.filter(status__in=DECIDABLE_STATUSES)
+        .values("status", "partner_id")
         .annotate(n=Count("id"), conflicts=Count("id", filter=open_conflict_q()),
-                  with_hits=Count("id", filter=Q(Exists(
-                      StopRuleHit.objects.filter(deal=OuterRef("pk"))))))
-        .order_by("partner__name", "partner_id")
+                  with_hits=Count("id", filter=Q(
+                      pk__in=StopRuleHit.objects.values("deal_id"))))
+        .order_by()
     )
+    per_partner = Counter()
     for row in by_partner:
         n = row["n"]
         counts.total += n
         counts.status[row["status"]] += n
         counts.conflict += row["conflicts"]
         counts.stop_rule["any"] += row["with_hits"]
-        name, seen = counts.partner.get(row["partner_id"], (row["partner__name"], 0))
-        counts.partner[row["partner_id"]] = (name, seen + n)
-        name, seen = counts.tier.get(row["partner__tier_id"], (row["partner__tier__name"], 0))
-        counts.tier[row["partner__tier_id"]] = (name, seen + n)
+        per_partner[row["partner_id"]] += n
+    partners = (PartnerOrganization.objects.filter(pk__in=list(per_partner))
+                .select_related("tier").order_by("name", "id")) if per_partner else []
+    for partner in partners:
+        n = per_partner[partner.pk]
+        counts.partner[partner.pk] = (partner.name, n)
+        name, seen = counts.tier.get(partner.tier_id, (partner.tier.name, 0))
+        counts.tier[partner.tier_id] = (name, seen + n)
     counts.tier = dict(sorted(counts.tier.items(), key=lambda item: item[1][0]))
     counts.stop_rule.update({row["rule"]: row["n"] for row in (
         StopRuleHit.objects.filter(deal__status__in=DECIDABLE_STATUSES)

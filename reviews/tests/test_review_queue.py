@@ -74,7 +74,7 @@ def world(staff, other_reviewer, partner_a, partner_b):
 
 
 def _rows(response) -> list[str]:
-    return [deal.company_name for deal in response.context["page"].object_list]
+    return [deal.company_name for deal in response.context["rows"]]
 
 
 def test_my_tasks_come_first_due_soonest_then_all_open_reviews(staff_client, world):
@@ -176,8 +176,14 @@ def test_counts_per_filter_value_cover_all_open_reviews(
     assert counts.assignee[other_reviewer.pk] == 2
 
 
-def test_choice_labels_show_their_counts(staff_client, world):
-    page = staff_client.get(URL).content.decode()
+def test_choice_labels_show_their_counts_and_the_chosen_value_stays_selected(
+    staff_client, world, partner_b
+):
+    page = staff_client.get(URL, {"sla": "overdue", "partner": partner_b.pk}).content.decode()
+
+    assert '<option value="overdue" selected>Overdue (1)</option>' in page
+    assert f'<option value="{partner_b.pk}" selected>Bravo Partners (2)</option>' in page
+    assert '<option value="due" selected>' not in page  # nothing chose a sort
 
     assert "Overdue (1)" in page
     assert "Attribution conflict (1)" in page
@@ -188,7 +194,7 @@ def test_choice_labels_show_their_counts(staff_client, world):
 def test_rows_show_time_left_red_when_overdue_and_markers(staff_client, world):
     response = staff_client.get(URL)
     page = response.content.decode()
-    by_name = {deal.company_name: deal for deal in response.context["page"].object_list}
+    by_name = {deal.company_name: deal for deal in response.context["rows"]}
 
     assert by_name["Overdue Oil"].sla.label == "overdue by 2 d"
     assert by_name["Overdue Oil"].sla.urgent
@@ -212,7 +218,7 @@ def test_an_escalated_task_is_red_even_before_its_due_time(staff_client, staff, 
 
     response = staff_client.get(URL, {"q": "Lumber"})
 
-    deal = response.context["page"].object_list[0]
+    deal = response.context["rows"][0]
     assert deal.sla.urgent and deal.open_task_list[0].sla.urgent
 
 
@@ -220,7 +226,7 @@ def test_time_left_moves_with_the_clock(staff_client, world):
     with freeze_time(NOW + timedelta(hours=6)):
         response = staff_client.get(URL, {"q": "Soon"})
 
-    deal = response.context["page"].object_list[0]
+    deal = response.context["rows"][0]
     assert deal.sla.state == "overdue" and deal.sla.label == "overdue by 50 min"
 
 
@@ -240,6 +246,7 @@ def test_a_bad_filter_value_is_named_beside_its_field_not_a_500(staff_client, wo
 
     assert response.status_code == 200
     assert set(response.context["filter"].errors) == {"sla", "partner"}
+    assert 'id="id_sla-error">Select a valid choice.' in response.content.decode()
     assert len(_rows(response)) == 4
 
 
@@ -272,13 +279,13 @@ def test_the_page_runs_the_same_number_of_queries_for_5_and_40_rows(
     staff_client.get(URL + query)  # warm caches that are not per request (content types)
     with CaptureQueriesContext(connection) as small:
         response = staff_client.get(URL + query)
-    assert len(response.context["page"].object_list) == rows_small
+    assert len(response.context["rows"]) == rows_small
     assert len(response.context["my_tasks"]) == 2
 
     _fill(35, staff, partner_a, partner_b, start=5)
     with django_assert_num_queries(len(small.captured_queries)):
         response = staff_client.get(URL + query)
-    assert len(response.context["page"].object_list) == rows_large
+    assert len(response.context["rows"]) == rows_large
     assert len(response.context["my_tasks"]) == 14
 
 

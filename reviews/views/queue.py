@@ -35,12 +35,15 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     counts = selectors.review_queue_counts(user=request.user, now=now)
     queue = ReviewQueueFilter(request.GET, queryset=selectors.review_queue(), request=request,
                               counts=counts, now=now, assignees=selectors.assignee_choices())
-    page = Paginator(queue.qs, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    selectors.queue_decorate(page.object_list, now=now)
+    page = Paginator(queue.qs.values_list("pk", flat=True), QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    rows = selectors.review_queue_rows(ids=list(page.object_list))
+    selectors.queue_decorate(rows, now=now)
     mine = selectors.my_tasks(user=request.user, now=now)
     context = {
         "filter": queue,
         "page": page,
+        "rows": rows,
         "query": _query_without_page(request),
         "counts": counts,
         "my_tasks": mine[: selectors.MY_TASKS_LIMIT],
