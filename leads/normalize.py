@@ -254,14 +254,49 @@ _FORMER_RE = re.compile(r"(?:formerly|fka|previously|ehemals|anciennement|antes)
 _REGIONS = frozenset("europe emea apac asia americas latam nordics benelux dach mena".split())
 
 
+# "Class B", "Series A shares": a share class names a listing, not another company.
+_SHARE_CLASS_RE = re.compile(
+    r"(?:\s(?:class|series|cl)\s[a-z0-9](?:\s(?:shares?|stock|common|ordinary|units?|"
+    r"voting|non voting|preferred))*)+$")
+# "Anchor, The" and "Colombe, La": a library-style inverted article, moved back in front.
+_INVERTED_ARTICLE_RE = re.compile(
+    r"^(?P<name>[^,(\[]+?),\s*(?P<article>the|a|an|la|le|les|l|el|los|las|il|lo|die|der|"
+    r"das|de|het)\b\.?(?P<rest>\s*(?:[,(\[].*)?)$")
+
+
 def _unless_qualifier(match: re.Match) -> str:
-    """A bracketed part of a name: dropped if it names a place or a legal form, else kept."""
+    """A bracketed part of a name: kept only when it reads as (part of) a company name.
+
+    A place ("(UK)", "(Boston)"), a branch ("(Midtown)"), a legal form, a share class
+    ("(Class B)") or a former name qualifies the name and is dropped. What stays is a
+    bracket holding an organization ("Widgets (Acme Group)"): a legal form or a business
+    word among other words.
+    """
     inner = match.group(1).strip()
     words = re.sub(r"[^\w\s]", "", inner).lower().strip()
     if (not words or words in _REGIONS or _SUFFIX_RE.fullmatch(" " + words)
-            or _FORMER_RE.match(words) or country_code(words)):
+            or _FORMER_RE.match(words) or _SHARE_CLASS_RE.fullmatch(" " + words)
+            or country_code(words)):
         return " "
-    return f" {inner} "
+    split = words.split()
+    organization = len(split) > 1 and (
+        _SUFFIX_RE.search(" " + words) is not None
+        or any(word in GENERIC_WORDS for word in split))
+    return f" {inner} " if organization else " "
+
+
+def _join_initials(match: re.Match) -> str:
+    """'i b m' -> 'ibm'; but 'k b v' (from 'Veld K B.V.') -> 'k bv': a single initial
+    before a dotted legal form stays apart, so the legal form can still be removed."""
+    letters = match.group().split()
+    at_end = match.end() == len(match.string)
+    if at_end and len(letters) > 2:
+        for cut in range(1, len(letters) - 1):
+            tail = letters[cut:]
+            if _SUFFIX_RE.fullmatch(" " + " ".join(tail)) or _SUFFIX_RE.fullmatch(
+                    " " + "".join(tail)):
+                return "".join(letters[:cut]) + " " + "".join(tail)
+    return "".join(letters)
 
 
 def normalize_company(value: str | None) -> str:
@@ -272,7 +307,9 @@ def normalize_company(value: str | None) -> str:
     """
     text = (value or "").translate(_TRANSLITERATE)
     text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower().strip()
+    text = _INVERTED_ARTICLE_RE.sub(r"\g<article> \g<name>\g<rest>", text)
+    text = re.sub(r"(?<=\w)['\u2019`\u00b4](?=\w)", "", text)  # "Maria's" is "marias"
     text = _WEB_SUFFIX_RE.sub("", text)
     text = _PARENTHESES_RE.sub(_unless_qualifier, text)
     text = re.sub(r"(?<=\w)&(?=\w)", "", text)  # "AT&T" reads as one word
@@ -284,9 +321,12 @@ def normalize_company(value: str | None) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         return ""
-    text = _INITIALS_RE.sub(lambda m: m.group().replace(" ", ""), text)
+    text = _INITIALS_RE.sub(_join_initials, text)
     text = " ".join(_ABBREVIATIONS.get(word, word) for word in text.split())
+    text = _SHARE_CLASS_RE.sub("", " " + text).strip() or text
     stripped = _SUFFIX_RE.sub("", " " + text).strip()
+    stripped = _SHARE_CLASS_RE.sub("", " " + stripped).strip() or stripped
+    stripped = _SUFFIX_RE.sub("", " " + stripped).strip()
     stripped = _PREFIX_RE.sub("", stripped + " ").strip()
     stripped = _without_trailing_place(stripped)
     return stripped or text
@@ -373,3 +413,88 @@ def company_keys(value: str | None) -> tuple[str, str]:
     """(norm_company, name_words) of a raw company name, cut to their fields' length."""
     company = normalize_company(value)[:200]
     return company, name_words(company)[:200]
+
+
+# --- Addresses ------------------------------------------------------------------------
+
+def _fold(value: str | None) -> str:
+    """ASCII, lower case, punctuation as spaces, single spaces."""
+    text = (value or "").translate(_TRANSLITERATE)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = re.sub(r"(?<=\w)['\u2019`](?=\w)", "", text)
+    text = re.sub(r"[^\w\s]|_", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# Words a city name is written with or without: "St. Louis" / "Saint Louis",
+# "W. Hollywood" / "West Hollywood", "New York City" / "New York".
+_CITY_WORDS = {
+    "st": "saint", "ste": "sainte", "ft": "fort", "mt": "mount", "pt": "port", "n": "north",
+    "s": "south", "e": "east", "w": "west", "hts": "heights", "spgs": "springs",
+    "bch": "beach", "is": "island", "sta": "santa", "sn": "san",
+}
+# Cities better known by a short form, in either direction.
+_CITY_ALIASES = {
+    "nyc": "new york", "new york city": "new york", "ny": "new york", "la": "los angeles",
+    "sf": "san francisco", "dc": "washington", "washington dc": "washington",
+    "washington d c": "washington", "frankfurt am main": "frankfurt", "munchen": "munich",
+    "koln": "cologne", "wien": "vienna", "praha": "prague", "roma": "rome",
+    "milano": "milan", "firenze": "florence", "napoli": "naples", "lisboa": "lisbon",
+    "bruxelles": "brussels", "brussel": "brussels", "geneve": "geneva", "zurich": "zurich",
+    "kobenhavn": "copenhagen", "warszawa": "warsaw", "den haag": "the hague",
+    "s gravenhage": "the hague", "sankt": "saint",
+}
+
+
+def normalize_city(value: str | None) -> str:
+    """A comparable city: folded, abbreviations written out, well-known short forms
+    resolved ('W. Hollywood' -> 'west hollywood', 'NYC' -> 'new york')."""
+    text = _fold(value)
+    text = re.sub(r"\b(city of|ville de|stadt)\s", "", text)
+    text = " ".join(_CITY_WORDS.get(word, word) for word in text.split())
+    return _CITY_ALIASES.get(text, text)[:100]
+
+
+def normalize_postal_code(value: str | None, country: str | None = None) -> str:
+    """A postal code as the country writes it canonically: upper case without spaces,
+    US ZIP+4 cut to its five digits, UK and Canadian codes with their space, Dutch and
+    Polish forms without punctuation, a leading country prefix ('D-10115') dropped."""
+    text = re.sub(r"[^\w]", "", (value or "").upper())
+    country = (country or "").upper()
+    if country and text.startswith(country) and len(text) > len(country) + 3:
+        text = text[len(country):]  # "DE10115", "D-10115" below
+    if country == "DE" and re.fullmatch(r"D\d{5}", text):
+        text = text[1:]
+    if country == "US":
+        digits = re.sub(r"\D", "", text)
+        return digits[:5] if len(digits) in (5, 9) else text
+    if country in {"GB", "CA"} and len(text) > 3:
+        return f"{text[:-3]} {text[-3:]}"
+    return text[:20]
+
+
+# Street words written out or short: both sides are brought to the short form.
+_STREET_WORDS = {
+    "street": "st", "str": "st", "strasse": "str", "avenue": "ave", "av": "ave",
+    "boulevard": "blvd", "blv": "blvd", "road": "rd", "drive": "dr", "lane": "ln",
+    "place": "pl", "court": "ct", "square": "sq", "highway": "hwy", "parkway": "pkwy",
+    "suite": "ste", "floor": "fl", "north": "n", "south": "s", "east": "e", "west": "w",
+    "building": "bldg", "terrace": "ter", "circle": "cir", "plaza": "plz",
+}
+
+
+def normalize_street(value: str | None) -> str:
+    """A comparable street address: folded, common street words in their short form,
+    'No.', '#' and 'Suite 200' parts dropped ('435 S. La Cienega Boulevard, Suite 2'
+    -> '435 s la cienega blvd')."""
+    text = _fold(value)
+    text = re.sub(r"\b(?:ste|suite|unit|apt|floor|fl|room|rm)\s+\w+$", "", text).strip()
+    words = [_STREET_WORDS.get(word, word) for word in text.split() if word not in {"no"}]
+    return " ".join(words)[:200]
+
+
+def street_number(street: str) -> str:
+    """The house number of a normalized street ('' when it has none)."""
+    found = re.search(r"\b\d+[a-z]?\b", street)
+    return found.group() if found else ""

@@ -5,11 +5,15 @@ import pytest
 from leads.normalize import (
     is_generic,
     name_words,
+    normalize_city,
     normalize_company,
     normalize_country,
     normalize_email,
     normalize_phone,
+    normalize_postal_code,
+    normalize_street,
     registrable_domain,
+    street_number,
 )
 
 
@@ -107,3 +111,68 @@ def test_name_words_keep_what_identifies_a_company(company, words):
 def test_a_name_of_common_words_only_is_generic():
     assert is_generic("global transport services")
     assert not is_generic("apex transport services")
+
+
+@pytest.mark.parametrize(("raw", "key"), [
+    # A bracketed place or branch qualifies the name: "Cinder (Boston)" is Cinder.
+    ("Cinder (Boston)", "cinder"),
+    ("Cinder [Back Bay]", "cinder"),
+    ("Anchor Bar, The (Boston)", "anchor bar"),
+    # A bracket that names an organization stays.
+    ("Widgets (Acme Group)", "widgets acme"),
+    # A share class names a listing, not another company; the legal form before it goes.
+    ("Holloway Garden Company (Class B)", "holloway garden"),
+    ("Holloway Garden Company Class B Shares", "holloway garden"),
+    ("Acme Holdings Inc. - Class A", "acme"),
+    ("Series A", "series a"),  # nothing else left: the name is kept
+    # Library-style inverted articles: "The" goes, others move back in front.
+    ("Anchor, The", "anchor"),
+    ("Colombe, La", "la colombe"),
+    ("La Colombe", "la colombe"),
+    # A single initial next to a dotted legal form stays apart from it.
+    ("Veld K B.V.", "veld k"),
+    ("Veld K.", "veld k"),
+    ("I.B.M. Corp", "ibm"),
+    ("P.L.C.", "plc"),
+    ("A.B.C. Supplies Ltd", "abc supplies"),
+    # Possessives read as one word.
+    ("Maria's", "marias"),
+    ("Arnie Morton’s of Chicago", "arnie mortons of chicago"),
+])
+def test_qualifiers_in_names_are_handled_case_by_case(raw, key):
+    assert normalize_company(raw) == key
+
+
+@pytest.mark.parametrize(("raw", "city"), [
+    ("W. Hollywood", "west hollywood"),
+    ("West Hollywood", "west hollywood"),
+    ("New York City", "new york"),
+    ("NYC", "new york"),
+    ("St. Louis", "saint louis"),
+    ("München", "munich"),
+    ("  BOSTON ", "boston"),
+    ("", ""),
+])
+def test_cities_are_folded_and_abbreviations_written_out(raw, city):
+    assert normalize_city(raw) == city
+
+
+@pytest.mark.parametrize(("raw", "country", "code"), [
+    ("90210-1234", "US", "90210"),
+    ("90210", "US", "90210"),
+    ("sw1a1aa", "GB", "SW1A 1AA"),
+    ("SW1A 1AA", "GB", "SW1A 1AA"),
+    ("k1a0b1", "CA", "K1A 0B1"),
+    ("D-10115", "DE", "10115"),
+    ("1012 ab", "NL", "1012AB"),
+    ("", "US", ""),
+])
+def test_postal_codes_follow_their_country(raw, country, code):
+    assert normalize_postal_code(raw, country) == code
+
+
+def test_streets_compare_in_their_short_form_without_the_suite():
+    assert normalize_street("435 S. La Cienega Blv.") == "435 s la cienega blvd"
+    assert normalize_street("435 South La Cienega Boulevard, Suite 2") == "435 s la cienega blvd"
+    assert street_number("435 s la cienega blvd") == "435"
+    assert street_number("main st") == ""
