@@ -199,10 +199,10 @@ def review_task_close(*, actor, task: ReviewTask, note: str = "") -> ReviewTask:
     if task.kind not in MANUALLY_CLOSABLE_KINDS:
         raise InvalidTransition(_("A %(kind)s task ends with a decision, not by closing it.")
                                 % {"kind": task.get_kind_display()}, current_status=task.status)
-    if task.assignee_id != actor.pk:
-        _require_reviewer(actor)
     with transaction.atomic():
         locked = ReviewTask.objects.select_for_update().get(pk=task.pk)
+        if locked.assignee_id != actor.pk:  # judged on the locked row: it may have moved
+            _require_reviewer(actor)
         if locked.status != TaskStatus.OPEN:
             raise InvalidTransition(_("This task is already %(s)s.") % {"s": locked.get_status_display()},
                                     current_status=locked.status)
@@ -482,9 +482,15 @@ def deals_protection_expire(*, now: datetime | None = None) -> int:
                 continue
             _set_status(deal, DealStatus.EXPIRED, actor=None, at=now, fields={"closed_at": now})
             review_tasks_cancel(deal=deal, actor=None, reason="protection window ended")
+            waiting = list(ExtensionRequest.objects.filter(deal=deal, status=ExtensionStatus.PENDING)
+                           .values_list("pk", flat=True))
+            ExtensionRequest.objects.filter(pk__in=waiting).update(
+                status=ExtensionStatus.REFUSED, decided_at=now,
+                decision_note=_("The protection window ended before the request was decided."))
             audit_record(actor=None, action="deal.expire", target=deal,
                          before={"status": DealStatus.ACCEPTED},
-                         after={"status": DealStatus.EXPIRED, "protected_until": deal.protected_until})
+                         after={"status": DealStatus.EXPIRED, "protected_until": deal.protected_until,
+                                "extension_requests_closed": waiting})
             _notify_status(deal)
             expired += 1
     return expired
