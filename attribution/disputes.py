@@ -130,8 +130,16 @@ def dispute_resolve(*, actor, dispute, uphold: bool, note: str,
                      after={"dispute": dispute.pk, "outcome": dispute.status, "shares": [
                          {"deal": s["deal"], "direct": s["direct"], "role": s["role"], "share": s["share"]}
                          for s in (lines if uphold else [])]})
-        _notify_status(deal, note=_("Your attribution dispute was resolved: %(o)s. %(n)s") % {
+        # Each partner hears about its own registration only: the disputing partner gets
+        # the outcome and the note; when shares changed, any other credited partner gets
+        # its own new share, never the dispute, its note or the other party.
+        own = dispute.attribution.source_deal or deal
+        _notify_status(own, note=_("Your attribution dispute was resolved: %(o)s. %(n)s") % {
             "o": dispute.get_status_display(), "n": note})
+        for line in (lines if uphold else []):
+            other = members.get(line["deal"]) if line["deal"] else None
+            if other is not None and other.partner_id != dispute.partner_id:
+                _notify_status(other, note=_("Your credit share was changed to %(s)s%%.") % {"s": line["share"]})
     return dispute
 
 
