@@ -1,0 +1,745 @@
+"""Matching vendor leads to partner organizations by published merit criteria.
+
+`recommend(lead=...)` scores every partner organization against the lead's needs in one
+aggregate SQL statement (common table expressions over claims, proof points, offers, deals
+and outcome reports, joined to the organizations; no per-partner Python), ranks the
+eligible ones, rotates near-ties by fewest recent offers received, and stores a
+`Recommendation` with each factor's score, weight and evidence, the exclusions with their
+reasons, and a deterministic summary. The same statement, limited to one organization
+and matched against its own claims, gives the partner's scorecard.
+
+Scores: every factor is 0..1; the total is the weighted mean of the factors that apply to
+the lead (a lead naming no language leaves the language factor out), times 100.
+Summaries are deterministic only (no LLM here): they are built from the stored evidence,
+so they never carry customer or partner free text.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Max, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from audit.services import audit_record
+from distribution.choices import (
+    DEFAULT_WEIGHTS,
+    Exclusion,
+    Factor,
+)
+from distribution.models import MatchingWeights, OutcomeReport, Recommendation, VendorLead
+from leads.choices import CompanySize, DealStatus, SummaryEngine
+from leads.models import Deal
+from partners.choices import ProgramStatus, VocabularyKind
+from partners.models import CapabilityClaim, PartnerOrganization, Vocabulary
+
+# An unverified claim or case study counts this much of a verified one.
+UNVERIFIED_CREDIT = 0.5
+# A case study older than this many days counts half.
+RECENT_DAYS = 730
+# A referenceable case study counts this many times a plain one.
+REFERENCEABLE_BONUS = 1.5
+# This much case-study value (three recent, verified, fully relevant ones) scores 1.
+PROOF_SATURATION = 3.0
+# Offers received in this many days decide the order among near-ties.
+ROTATION_DAYS = 30
+# Reporting compliance looks at deals accepted in this many days.
+COMPLIANCE_DAYS = 365
+TOP_N = 3
+EXCLUDED_SHOWN = 10
+
+# Lead-need factors and the vocabulary kinds each compares.
+NEED_FACTORS: dict[str, tuple[str, ...]] = {
+    Factor.VERTICAL: (VocabularyKind.VERTICAL,),
+    Factor.SEGMENT: (VocabularyKind.SEGMENT,),
+    Factor.USE_CASE: (VocabularyKind.USE_CASE,),
+    Factor.REGION: (VocabularyKind.REGION,),
+    Factor.LANGUAGE: (VocabularyKind.LANGUAGE,),
+    Factor.CAPABILITIES: (VocabularyKind.CAPABILITY, VocabularyKind.CERTIFICATION),
+}
+OPEN_DEAL = (DealStatus.ACCEPTED, DealStatus.CONVERTED)
+DECIDED_DEAL = (DealStatus.ACCEPTED, DealStatus.CONVERTED, DealStatus.WON, DealStatus.LOST)
+
+_SIZE_SEGMENT = {CompanySize.XS: "smb", CompanySize.S: "smb", CompanySize.M: "mid-market",
+                 CompanySize.L: "enterprise", CompanySize.XL: "enterprise"}
+
+
+# --- settings -----------------------------------------------------------------------------
+
+
+def weights_current() -> MatchingWeights:
+    """The current matching settings: the highest version (v1 is seeded by a migration)."""
+    current = MatchingWeights.objects.order_by("-version").first()
+    if current is None:  # only when the seed row was deleted by hand
+        current = MatchingWeights.objects.create(
+            version=1, weights={str(k): v for k, v in DEFAULT_WEIGHTS.items()})
+    return current
+
+
+def weights_publish(
+    *, actor, weights: dict[str, float], near_tie_margin: Decimal | float | int,
+    offer_sla_hours: int, auto_cascade: bool, report_cadence_days: int, note: str = "",
+) -> MatchingWeights:
+    """Publish a new version of the matching settings (rows are never edited). Audited.
+
+    Raises ValidationError naming the field for bad weights. Results computed before keep
+    pointing at the version they used.
+    """
+    with transaction.atomic():
+        last = (MatchingWeights.objects.select_for_update().order_by("-version")
+                .values_list("version", flat=True).first() or 0)
+        row = MatchingWeights(
+            version=last + 1, weights={str(k): v for k, v in weights.items()},
+            near_tie_margin=near_tie_margin, offer_sla_hours=offer_sla_hours,
+            auto_cascade=auto_cascade, report_cadence_days=report_cadence_days, note=note,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        row.full_clean()
+        row.save()
+        audit_record(actor=actor, action="matching_weights.publish", target=row,
+                     after=_weights_dict(row), reason=note)
+    return row
+
+
+def _weights_dict(row: MatchingWeights) -> dict[str, Any]:
+    return {"version": row.version, "weights": row.weights,
+            "near_tie_margin": str(row.near_tie_margin), "offer_sla_hours": row.offer_sla_hours,
+            "auto_cascade": row.auto_cascade, "report_cadence_days": row.report_cadence_days}
+
+
+# --- needs --------------------------------------------------------------------------------
+
+
+def lead_needs(lead: VendorLead) -> dict[str, list[Vocabulary]]:
+    """The lead's needs by vocabulary kind (one query, or none when `terms` is prefetched)."""
+    needs: dict[str, list[Vocabulary]] = {kind: [] for kind in VocabularyKind.values}
+    for term in lead.terms.all():
+        needs[term.kind].append(term)
+    return needs
+
+
+def segment_for_size(company_size: str) -> Vocabulary | None:
+    """The seeded segment term for a company size (SMB, mid-market, enterprise), if any."""
+    slug = _SIZE_SEGMENT.get(company_size)
+    if not slug:
+        return None
+    return Vocabulary.objects.filter(kind=VocabularyKind.SEGMENT, slug=slug, active=True).first()
+
+
+# --- outcome reporting ----------------------------------------------------------------------
+
+
+def reports_overdue(*, now: datetime | None = None, partner=None) -> QuerySet[Deal]:
+    """Deals whose outcome report is overdue: accepted or converted, and neither a report
+    nor the acceptance lies within the program's reporting cadence. The one definition
+    used by matching (exclusion), reminders and the partner's compliance figure.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=weights_current().report_cadence_days)
+    deals = Deal.objects.filter(status__in=OPEN_DEAL, decided_at__lt=cutoff)
+    if partner is not None:
+        deals = deals.for_partner(partner)
+    return (deals.annotate(last_report_at=Max("outcome_reports__reported_at"))
+            .exclude(last_report_at__gte=cutoff))
+
+
+def reporting_compliance(*, partner, now: datetime | None = None) -> dict[str, int | float]:
+    """The partner's reporting record: deals accepted in the last year that were due a
+    report (older than one cadence), how many have one, and how many are overdue now."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=weights_current().report_cadence_days)
+    due = Deal.objects.for_partner(partner).filter(
+        status__in=DECIDED_DEAL, decided_at__lt=cutoff,
+        decided_at__gte=now - timedelta(days=COMPLIANCE_DAYS))
+    due_count = due.count()
+    reported = OutcomeReport.objects.for_partner(partner).filter(deal__in=due).values(
+        "deal").distinct().count()
+    overdue = reports_overdue(now=now, partner=partner).count()
+    return {"due": due_count, "reported": reported, "overdue": overdue,
+            "rate": round(reported / due_count, 3) if due_count else 1.0}
+
+
+# --- the scoring statement ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Params:
+    needs: dict[str, list[int]]  # factor -> term ids
+    weights: MatchingWeights
+    now: datetime
+    lead_id: int | None = None
+    partner_id: int | None = None
+
+
+def _ids(values: list[int]) -> str:
+    """An inlined IN list of integers (ids from the database, cast: nothing user-typed)."""
+    return ",".join(str(int(v)) for v in values) or "NULL"
+
+
+def _in(column: str, values: list[int]) -> str:
+    return f"{column} IN ({_ids(values)})" if values else "1=0"
+
+
+def _cap(expr: str) -> str:
+    """expr clipped to 0..1 (portable: no LEAST/GREATEST on SQLite)."""
+    return f"(CASE WHEN ({expr}) > 1 THEN 1.0 WHEN ({expr}) < 0 THEN 0.0 ELSE ({expr}) END)"
+
+
+def _seconds(later: str, earlier: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
+    return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
+
+
+def _applicable(p: _Params) -> dict[str, bool]:
+    """Which factors apply to this lead: a need factor only when the lead names its terms."""
+    applies = {f: bool(p.needs.get(f)) for f in NEED_FACTORS}
+    applies[Factor.PROOF_POINTS] = bool(p.needs.get(Factor.VERTICAL) or p.needs.get(Factor.USE_CASE))
+    for f in (Factor.CAPACITY, Factor.ACCEPTANCE_SPEED, Factor.WIN_RATE, Factor.REPORTING,
+              Factor.TIER):
+        applies[f] = True
+    return {f: a and p.weights.weight(f) > 0 for f, a in applies.items()}
+
+
+def _score_sql(p: _Params, *, limit_eligible: int, limit_excluded: int) -> tuple[str, list]:
+    """The one statement: every organization's factor scores, exclusions and total."""
+    q = connection.ops.quote_name
+    adapt = connection.ops.adapt_datetimefield_value
+    sla = float(p.weights.offer_sla_hours)
+    cadence_cutoff = adapt(p.now - timedelta(days=p.weights.report_cadence_days))
+    pf = (lambda col: f" AND {col} = {int(p.partner_id)}") if p.partner_id else (lambda col: "")
+    n = p.needs
+    all_terms = [t for ids in n.values() for t in ids]
+    claim_cols = []
+    for f in NEED_FACTORS:
+        cond = _in("c.term_id", n[f])
+        credit = f"CASE WHEN c.verified_at IS NOT NULL THEN 1.0 ELSE {UNVERIFIED_CREDIT} END"
+        claim_cols.append(f"SUM(CASE WHEN {cond} THEN {credit} ELSE 0 END) AS cr_{f}")
+        claim_cols.append(f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) AS n_{f}")
+        claim_cols.append(
+            f"SUM(CASE WHEN {cond} AND c.verified_at IS NOT NULL THEN 1 ELSE 0 END) AS v_{f}")
+    # A case study is relevant when it matches the lead's vertical or use case; its value
+    # grows with each of vertical, use case, segment, region that matches.
+    dims = [(col, n[f]) for col, f in (("vertical_id", Factor.VERTICAL), ("use_case_id", Factor.USE_CASE),
+                                       ("segment_id", Factor.SEGMENT), ("region_id", Factor.REGION)) if n[f]]
+    relevance = ("(" + " + ".join(f"CASE WHEN {_in('pp.' + c, ids)} THEN 1.0 ELSE 0 END"
+                                  for c, ids in dims) + f") / {len(dims)}.0") if dims else "0"
+    recent = f"pp.completed_on >= '{(p.now - timedelta(days=RECENT_DAYS)).date().isoformat()}'"
+    verified_pp = f"CASE WHEN pp.verified_at IS NOT NULL THEN 1.0 ELSE {UNVERIFIED_CREDIT} END"
+    value = (f"{verified_pp} * (CASE WHEN {recent} THEN 1.0 ELSE 0.5 END) * "
+             f"(CASE WHEN pp.referenceable THEN {REFERENCEABLE_BONUS} ELSE 1.0 END) * {relevance}")
+    pp_filter = " OR ".join([_in("pp.vertical_id", n[Factor.VERTICAL]),
+                             _in("pp.use_case_id", n[Factor.USE_CASE])])
+    # Only integers, floats and fixed identifiers are inlined; dates and limits are params.
+    sql = f"""
+WITH claims AS (
+  SELECT c.partner_id, {", ".join(claim_cols)}
+  FROM {q("partners_capabilityclaim")} c
+  WHERE {_in("c.term_id", all_terms)}{pf("c.partner_id")}
+  GROUP BY c.partner_id
+), proofs AS (
+  SELECT pp.partner_id, COUNT(*) AS pp_n,
+    SUM(CASE WHEN pp.verified_at IS NOT NULL THEN 1 ELSE 0 END) AS pp_verified,
+    SUM(CASE WHEN pp.referenceable THEN 1 ELSE 0 END) AS pp_ref,
+    SUM(CASE WHEN {recent} THEN 1 ELSE 0 END) AS pp_recent,
+    SUM({value}) AS pp_value
+  FROM {q("partners_proofpoint")} pp
+  WHERE ({pp_filter}){pf("pp.partner_id")}
+  GROUP BY pp.partner_id
+), load AS (
+  SELECT partner_id, SUM(k) AS k FROM (
+    SELECT d.partner_id, COUNT(*) AS k FROM {q("leads_deal")} d
+    WHERE d.vendor_lead_id IS NOT NULL AND d.status IN ('accepted', 'converted'){pf("d.partner_id")}
+    GROUP BY d.partner_id
+    UNION ALL
+    SELECT o.partner_id, COUNT(*) AS k FROM {q("distribution_offer")} o
+    WHERE o.status = 'offered'{pf("o.partner_id")} GROUP BY o.partner_id
+  ) u GROUP BY partner_id
+), history AS (
+  SELECT o.partner_id,
+    SUM(CASE WHEN o.status IN ('accepted', 'declined') THEN 1 ELSE 0 END) AS answered,
+    SUM(CASE WHEN o.status = 'accepted' THEN 1 ELSE 0 END) AS accepted,
+    SUM(CASE WHEN o.status = 'timed_out' THEN 1 ELSE 0 END) AS timed_out,
+    SUM(CASE WHEN o.status IN ('accepted', 'declined')
+        THEN {_seconds("o.responded_at", "o.offered_at")} ELSE 0 END) AS answer_seconds,
+    SUM(CASE WHEN o.offered_at >= %s THEN 1 ELSE 0 END) AS recent_offers,
+    MAX(o.offered_at) AS last_offered_at
+  FROM {q("distribution_offer")} o
+  WHERE o.offered_at IS NOT NULL{pf("o.partner_id")}
+  GROUP BY o.partner_id
+), results AS (
+  SELECT d.partner_id, SUM(CASE WHEN d.status = 'won' THEN 1 ELSE 0 END) AS won,
+    SUM(CASE WHEN d.status = 'lost' THEN 1 ELSE 0 END) AS lost
+  FROM {q("leads_deal")} d WHERE d.status IN ('won', 'lost'){pf("d.partner_id")}
+  GROUP BY d.partner_id
+), last_report AS (
+  SELECT r.deal_id, MAX(r.reported_at) AS at FROM {q("distribution_outcomereport")} r
+  WHERE 1=1{pf("r.partner_id")} GROUP BY r.deal_id
+), reporting AS (
+  SELECT d.partner_id,
+    SUM(CASE WHEN d.status IN ('accepted', 'converted')
+        AND COALESCE(lr.at, d.decided_at) < %s THEN 1 ELSE 0 END) AS overdue,
+    SUM(CASE WHEN d.decided_at >= %s THEN 1 ELSE 0 END) AS due,
+    SUM(CASE WHEN d.decided_at >= %s AND lr.at IS NOT NULL THEN 1 ELSE 0 END) AS reported
+  FROM {q("leads_deal")} d LEFT JOIN last_report lr ON lr.deal_id = d.id
+  WHERE d.status IN ('accepted', 'converted', 'won', 'lost') AND d.decided_at < %s{pf("d.partner_id")}
+  GROUP BY d.partner_id
+), lead_offers AS (
+  SELECT o.partner_id,
+    SUM(CASE WHEN o.status IN ('declined', 'timed_out') THEN 1 ELSE 0 END) AS refused,
+    SUM(CASE WHEN o.status IN ('pending_approval', 'offered', 'accepted') THEN 1 ELSE 0 END) AS holding
+  FROM {q("distribution_offer")} o
+  WHERE {f"o.lead_id = {int(p.lead_id)}" if p.lead_id else "1=0"}
+  GROUP BY o.partner_id
+), base AS (
+  SELECT p.id AS partner_id, p.name, p.program_status, t.name AS tier_name, t.rank AS tier_rank,
+    (SELECT MAX(t2.rank) FROM {q("partners_tier")} t2) AS max_rank,
+    pr.id AS profile_id, pr.capacity, COALESCE(ld.k, 0) AS load_n,
+    {", ".join(f"COALESCE(cl.cr_{f}, 0) AS cr_{f}, COALESCE(cl.n_{f}, 0) AS n_{f}, COALESCE(cl.v_{f}, 0) AS v_{f}" for f in NEED_FACTORS)},
+    COALESCE(ps.pp_n, 0) AS pp_n, COALESCE(ps.pp_verified, 0) AS pp_verified,
+    COALESCE(ps.pp_ref, 0) AS pp_ref, COALESCE(ps.pp_recent, 0) AS pp_recent,
+    COALESCE(ps.pp_value, 0) AS pp_value,
+    COALESCE(h.answered, 0) AS answered, COALESCE(h.accepted, 0) AS accepted_offers,
+    COALESCE(h.timed_out, 0) AS timed_out, COALESCE(h.answer_seconds, 0) AS answer_seconds,
+    COALESCE(h.recent_offers, 0) AS recent_offers, h.last_offered_at,
+    COALESCE(rs.won, 0) AS won, COALESCE(rs.lost, 0) AS lost,
+    COALESCE(rp.overdue, 0) AS overdue, COALESCE(rp.due, 0) AS due,
+    COALESCE(rp.reported, 0) AS reported,
+    CASE WHEN pr.id IS NULL THEN 1 ELSE 0 END AS x_no_profile,
+    CASE WHEN p.program_status IN ('{ProgramStatus.SUSPENDED}', '{ProgramStatus.TERMINATED}')
+      THEN 1 ELSE 0 END AS x_status,
+    CASE WHEN cur.id IS NOT NULL AND acc.id IS NULL THEN 1 ELSE 0 END AS x_no_agreement,
+    CASE WHEN pr.id IS NOT NULL AND COALESCE(ld.k, 0) >= pr.capacity THEN 1 ELSE 0 END AS x_at_capacity,
+    CASE WHEN COALESCE(rp.overdue, 0) > 0 THEN 1 ELSE 0 END AS x_overdue_reports,
+    CASE WHEN COALESCE(lo.refused, 0) > 0 THEN 1 ELSE 0 END AS x_declined,
+    CASE WHEN COALESCE(lo.holding, 0) > 0 THEN 1 ELSE 0 END AS x_offered
+  FROM {q("partners_partnerorganization")} p
+  JOIN {q("partners_tier")} t ON t.id = p.tier_id
+  LEFT JOIN {q("partners_capabilityprofile")} pr ON pr.partner_id = p.id
+  LEFT JOIN {q("partners_agreementversion")} cur ON cur.is_current = %s
+  LEFT JOIN {q("partners_agreementacceptance")} acc
+    ON acc.partner_id = p.id AND acc.version_id = cur.id
+  LEFT JOIN claims cl ON cl.partner_id = p.id
+  LEFT JOIN proofs ps ON ps.partner_id = p.id
+  LEFT JOIN load ld ON ld.partner_id = p.id
+  LEFT JOIN history h ON h.partner_id = p.id
+  LEFT JOIN results rs ON rs.partner_id = p.id
+  LEFT JOIN reporting rp ON rp.partner_id = p.id
+  LEFT JOIN lead_offers lo ON lo.partner_id = p.id
+  WHERE 1=1{pf("p.id")}
+), scored AS (
+  SELECT b.*, {_factor_sql(p, sla)}
+  FROM base b
+), totals AS (
+  SELECT s.*, {_total_sql(p)} AS total,
+    CASE WHEN s.x_no_profile + s.x_status + s.x_no_agreement + s.x_at_capacity
+      + s.x_overdue_reports + s.x_declined + s.x_offered = 0 THEN 1 ELSE 0 END AS eligible
+  FROM scored s
+), ranked AS (
+  SELECT t.*,
+    CASE WHEN t.eligible = 1 AND t.total >= MAX(CASE WHEN t.eligible = 1 THEN t.total END) OVER ()
+      - %s THEN 1 ELSE 0 END AS near_tie,
+    SUM(t.eligible) OVER () AS eligible_count,
+    {", ".join(f"SUM(t.x_{x}) OVER () AS count_{x}" for x in Exclusion.values)}
+  FROM totals t
+), ordered AS (
+  SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.eligible ORDER BY
+      r.near_tie DESC, CASE WHEN r.near_tie = 1 THEN r.recent_offers ELSE 0 END ASC,
+      CASE WHEN r.near_tie = 1 AND r.last_offered_at IS NOT NULL THEN 1 ELSE 0 END ASC,
+      CASE WHEN r.near_tie = 1 THEN r.last_offered_at END ASC,
+      r.total DESC, r.partner_id ASC) AS rn
+  FROM ranked r
+)
+SELECT * FROM ordered
+WHERE (eligible = 1 AND rn <= %s) OR (eligible = 0 AND rn <= %s)
+ORDER BY eligible DESC, rn ASC
+"""  # noqa: S608
+    params = [
+        adapt(p.now - timedelta(days=ROTATION_DAYS)),
+        cadence_cutoff,
+        adapt(p.now - timedelta(days=COMPLIANCE_DAYS)),
+        adapt(p.now - timedelta(days=COMPLIANCE_DAYS)),
+        cadence_cutoff,
+        True,
+        float(p.weights.near_tie_margin),
+        limit_eligible,
+        limit_excluded,
+    ]
+    return sql, params
+
+
+def _factor_sql(p: _Params, sla: float) -> str:
+    """Each factor's 0..1 score as a column s_<factor> of the base row b."""
+    cols = []
+    for f, _kinds in NEED_FACTORS.items():
+        need = len(p.needs[f])
+        cols.append(f"{_cap(f'b.cr_{f} / {need}.0') if need else '0.0'} AS s_{f}")
+    cols.append(f"{_cap(f'b.pp_value / {PROOF_SATURATION}')} AS s_{Factor.PROOF_POINTS}")
+    cols.append("CASE WHEN b.capacity IS NULL OR b.capacity = 0 THEN 0.0 ELSE "
+                + _cap("(b.capacity - b.load_n) * 1.0 / b.capacity") + f" END AS s_{Factor.CAPACITY}")
+    speed = _cap(f"1.0 - ((b.answer_seconds / 3600.0) + b.timed_out * {sla}) / "
+                 f"((b.answered + b.timed_out) * {sla})")
+    cols.append(f"CASE WHEN b.answered + b.timed_out = 0 THEN 0.5 ELSE {speed} END "
+                f"AS s_{Factor.ACCEPTANCE_SPEED}")
+    cols.append(f"(b.won + 1.0) / (b.won + b.lost + 2.0) AS s_{Factor.WIN_RATE}")
+    cols.append(f"CASE WHEN b.due = 0 THEN 1.0 ELSE b.reported * 1.0 / b.due END AS s_{Factor.REPORTING}")
+    cols.append(f"CASE WHEN COALESCE(b.max_rank, 0) = 0 THEN 0.0 ELSE b.tier_rank * 1.0 / b.max_rank END "
+                f"AS s_{Factor.TIER}")
+    return ",\n    ".join(cols)
+
+
+def _total_sql(p: _Params) -> str:
+    applies = _applicable(p)
+    total_weight = sum(p.weights.weight(f) for f, a in applies.items() if a)
+    if not total_weight:
+        return "0.0"
+    parts = [f"{p.weights.weight(f)} * s.s_{f}" for f, a in applies.items() if a]
+    return f"(({' + '.join(parts)}) * 100.0 / {total_weight})"
+
+
+def _run(p: _Params, *, limit_eligible: int = TOP_N,
+         limit_excluded: int = EXCLUDED_SHOWN) -> list[dict[str, Any]]:
+    sql, params = _score_sql(p, limit_eligible=limit_eligible, limit_excluded=limit_excluded)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+# --- evidence -------------------------------------------------------------------------------
+
+_KIND_WORDS = {
+    Factor.VERTICAL: (_("vertical"), _("verticals")),
+    Factor.SEGMENT: (_("segment"), _("segments")),
+    Factor.USE_CASE: (_("use case"), _("use cases")),
+    Factor.REGION: (_("region"), _("regions")),
+    Factor.LANGUAGE: (_("language"), _("languages")),
+    Factor.CAPABILITIES: (_("capability or certification"), _("capabilities and certifications")),
+}
+
+
+def _need_evidence(f: str, names_needed: list[str], matched: list[tuple[str, bool]]) -> str:
+    if not matched:
+        return _("Lead needs %(needs)s; none claimed.") % {"needs": ", ".join(names_needed)}
+    got = ", ".join(f"{name} ({_('verified') if ok else _('unverified')})" for name, ok in matched)
+    missing = [n for n in names_needed if n not in {m for m, _ok in matched}]
+    text = _("Covers %(k)d of %(n)d needed: %(got)s.") % {
+        "k": len(matched), "n": len(names_needed), "got": got}
+    if missing:
+        text += " " + _("Missing: %(m)s.") % {"m": ", ".join(missing)}
+    return text
+
+
+def _proof_evidence(row: dict, topic: str) -> str:
+    n = int(row["pp_n"])
+    if not n:
+        return _("No case studies in %(topic)s.") % {"topic": topic} if topic else _(
+            "No case studies yet.")
+    return ngettext(
+        "%(n)d case study in %(topic)s: %(v)d verified, %(r)d referenceable, %(c)d from the last 24 months.",
+        "%(n)d case studies in %(topic)s: %(v)d verified, %(r)d referenceable, %(c)d from the last 24 months.",
+        n) % {"n": n, "topic": topic or _("their verticals and use cases"),
+              "v": int(row["pp_verified"]), "r": int(row["pp_ref"]), "c": int(row["pp_recent"])}
+
+
+def _history_evidence(f: str, row: dict, sla: int) -> str:
+    if f == Factor.CAPACITY:
+        if row["capacity"] is None:
+            return _("No capability profile.")
+        free = max(0, int(row["capacity"]) - int(row["load_n"]))
+        return _("%(free)d of %(cap)d places free (%(load)d vendor leads open or offered).") % {
+            "free": free, "cap": int(row["capacity"]), "load": int(row["load_n"])}
+    if f == Factor.ACCEPTANCE_SPEED:
+        answered, timed_out = int(row["answered"]), int(row["timed_out"])
+        if not answered + timed_out:
+            return _("No offers answered yet: neutral score.")
+        hours = float(row["answer_seconds"]) / 3600 / answered if answered else 0
+        return _("Answered %(a)d offers in %(h).1f hours on average (SLA %(sla)d hours); "
+                 "%(t)d timed out.") % {"a": answered, "h": hours, "sla": sla, "t": timed_out}
+    if f == Factor.WIN_RATE:
+        won, lost = int(row["won"]), int(row["lost"])
+        if not won + lost:
+            return _("No closed deals yet: neutral score.")
+        return _("Won %(w)d of %(n)d closed deals.") % {"w": won, "n": won + lost}
+    if f == Factor.REPORTING:
+        if not int(row["due"]):
+            return _("No outcome reports due yet.")
+        return _("Reported on %(r)d of %(d)d deals due a report in the last 12 months; "
+                 "%(o)d overdue now.") % {"r": int(row["reported"]), "d": int(row["due"]),
+                                          "o": int(row["overdue"])}
+    return _("%(tier)s tier.") % {"tier": row["tier_name"]}
+
+
+def _factors(row: dict, p: _Params, names: dict[int, str],
+             matched: dict[int, list[tuple[int, bool]]]) -> list[dict[str, Any]]:
+    """Each factor of one scored row: score, weight, points and evidence (applicable only)."""
+    applies = _applicable(p)
+    total_weight = sum(p.weights.weight(f) for f, a in applies.items() if a) or 1.0
+    topic = " / ".join(names[t] for t in p.needs[Factor.VERTICAL] + p.needs[Factor.USE_CASE])
+    out = []
+    for f in Factor.values:
+        if not applies[f]:
+            continue
+        score = float(row[f"s_{f}"])
+        if f in NEED_FACTORS:
+            needed = p.needs[f]
+            hits = [(names[t], ok) for t, ok in matched.get(row["partner_id"], []) if t in needed]
+            evidence = _need_evidence(f, [names[t] for t in needed], hits)
+        elif f == Factor.PROOF_POINTS:
+            evidence = _proof_evidence(row, topic)
+        else:
+            evidence = _history_evidence(f, row, p.weights.offer_sla_hours)
+        weight = p.weights.weight(f)
+        out.append({"factor": f, "label": str(Factor(f).label), "score": round(score, 3),
+                    "weight": weight, "points": round(score * weight * 100 / total_weight, 1),
+                    "evidence": evidence})
+    return out
+
+
+def _exclusion_labels(row: dict) -> tuple[list[str], list[str]]:
+    codes = [x for x in Exclusion.values if int(row[f"x_{x}"])]
+    return codes, [str(Exclusion(x).label) for x in codes]
+
+
+def _why(factors: list[dict], near_tie: bool) -> str:
+    best = sorted(factors, key=lambda f: -f["points"])[:2]
+    text = _("Strongest on %(factors)s.") % {
+        "factors": _(" and ").join(f"{f['label'].lower()} ({f['evidence']})" for f in best)}
+    if near_tie:
+        text += " " + _("Within the near-tie margin of the best score: ordered by fewest offers "
+                        "received in the last %(d)d days.") % {"d": ROTATION_DAYS}
+    return text
+
+
+# --- recommend ------------------------------------------------------------------------------
+
+
+def _params_for_lead(lead: VendorLead, weights: MatchingWeights,
+                     now: datetime) -> tuple[_Params, dict[int, str]]:
+    needs = lead_needs(lead)
+    by_factor = {f: sorted(t.pk for k in kinds for t in needs[k]) for f, kinds in NEED_FACTORS.items()}
+    names = {t.pk: t.name for ts in needs.values() for t in ts}
+    return _Params(needs=by_factor, weights=weights, now=now, lead_id=lead.pk), names
+
+
+def _matched_claims(partner_ids: list[int], term_ids: list[int]) -> dict[int, list[tuple[int, bool]]]:
+    out: dict[int, list[tuple[int, bool]]] = {}
+    if not partner_ids or not term_ids:
+        return out
+    rows = CapabilityClaim.objects.filter(partner_id__in=partner_ids, term_id__in=term_ids)
+    for partner_id, term_id, verified_at in rows.values_list("partner_id", "term_id", "verified_at"):
+        out.setdefault(partner_id, []).append((term_id, verified_at is not None))
+    return out
+
+
+def recommend(*, lead: VendorLead, now: datetime | None = None) -> Recommendation:
+    """Score every partner organization against `lead`, store and return the result.
+
+    The ranked top 3 eligible organizations carry each factor's score, weight, points and
+    evidence; the best-scoring excluded ones carry their reasons, with counts per reason.
+    Near-ties (within the weights' margin of the best) are ordered by fewest offers received
+    in the last 30 days, then longest since the last offer. Excluded: no profile, suspended
+    or terminated, no acceptance of the current agreement, at capacity, overdue on outcome
+    reports, or an offer of this lead already declined, timed out, pending or accepted.
+    Writes one Recommendation and one audit event; changes nothing else.
+    """
+    started = time.perf_counter()
+    now = now or timezone.now()
+    weights = weights_current()
+    params, names = _params_for_lead(lead, weights, now)
+    rows = _run(params)
+    eligible = [r for r in rows if int(r["eligible"])]
+    excluded = [r for r in rows if not int(r["eligible"])]
+    matched = _matched_claims([r["partner_id"] for r in eligible], list(names))
+    candidates = []
+    for rank, row in enumerate(eligible, start=1):
+        factors = _factors(row, params, names, matched)
+        near_tie = bool(int(row["near_tie"])) and len(eligible) > 1
+        candidates.append({
+            "partner": row["partner_id"], "name": row["name"], "rank": rank,
+            "score": round(float(row["total"]), 1), "near_tie": near_tie,
+            "recent_offers": int(row["recent_offers"]), "tier": row["tier_name"],
+            "factors": factors, "why": _why(factors, near_tie),
+        })
+    first = rows[0] if rows else None
+    exclusions = {
+        "counts": {x: int(first[f"count_{x}"]) for x in Exclusion.values
+                   if first and int(first[f"count_{x}"])},
+        "partners": [
+            {"partner": r["partner_id"], "name": r["name"], "score": round(float(r["total"]), 1),
+             "reasons": _exclusion_labels(r)[0], "labels": _exclusion_labels(r)[1]}
+            for r in excluded
+        ],
+    }
+    eligible_count = int(first["eligible_count"]) if first else 0
+    with transaction.atomic():
+        rec = Recommendation.objects.create(
+            lead=lead, weights=weights, computed_at=now, candidates=candidates,
+            exclusions=exclusions, eligible_count=eligible_count,
+            summary=summarize(candidates=candidates, exclusions=exclusions,
+                              eligible_count=eligible_count),
+            engine=SummaryEngine.DETERMINISTIC,
+            duration_ms=int((time.perf_counter() - started) * 1000),
+        )
+        audit_record(actor=None, action="vendor_lead.recommend", target=lead, after={
+            "recommendation": rec.pk, "weights_version": weights.version,
+            "candidates": [[c["partner"], c["score"]] for c in candidates],
+            "excluded": exclusions["counts"]})
+    return rec
+
+
+def summarize(*, candidates: list[dict], exclusions: dict, eligible_count: int) -> str:
+    """A short recommendation for the partner owner, built only from the scored evidence."""
+    counts = exclusions.get("counts", {})
+    excluded = "; ".join(f"{n} {Exclusion(x).label.lower()}" for x, n in counts.items())
+    if not candidates:
+        return _("No eligible partner organization. Excluded: %(x)s.") % {"x": excluded or "-"}
+    top = candidates[0]
+    text = _("Recommend %(name)s (%(score)s/100). %(why)s") % {
+        "name": top["name"], "score": top["score"], "why": top["why"]}
+    if len(candidates) > 1:
+        text += " " + _("Alternatives: %(alts)s.") % {"alts": ", ".join(
+            f"{c['name']} ({c['score']}/100)" for c in candidates[1:])}
+    text += " " + ngettext("%(n)d eligible organization.", "%(n)d eligible organizations.",
+                           eligible_count) % {"n": eligible_count}
+    if excluded:
+        text += " " + _("Excluded: %(x)s.") % {"x": excluded}
+    return text
+
+
+# --- scorecard ------------------------------------------------------------------------------
+
+
+def _advice(f: str, row: dict, report_cadence_days: int) -> str:
+    if f in NEED_FACTORS:
+        words = _KIND_WORDS[f][1]
+        if not int(row[f"n_{f}"]):
+            return _("Add the %(w)s you serve to your capability profile.") % {"w": words}
+        unverified = int(row[f"n_{f}"]) - int(row[f"v_{f}"])
+        if unverified:
+            return _("Ask your partner owner to verify your %(w)s (%(n)d unverified): "
+                     "unverified claims count half.") % {"w": words, "n": unverified}
+        return ""
+    if f == Factor.PROOF_POINTS:
+        n = int(row["pp_n"])
+        if n < PROOF_SATURATION:
+            return _("Add case studies for your verticals and use cases.")
+        if int(row["pp_verified"]) < n:
+            return _("Have your case studies verified: unverified ones count half.")
+        if int(row["pp_ref"]) < n:
+            return _("Mark case studies referenceable when the customer agrees: they count more.")
+        if int(row["pp_recent"]) < n:
+            return _("Add recent work: case studies older than 24 months count half.")
+        return ""
+    if f == Factor.CAPACITY and row["capacity"] is not None and int(row["load_n"]) >= int(row["capacity"]):
+        return _("You are at capacity: close out or report on open vendor leads, or raise your "
+                 "capacity if you can take more.")
+    if f == Factor.ACCEPTANCE_SPEED and float(row[f"s_{f}"]) < 0.75:
+        return _("Answer offers quickly: the score falls with the time you take.")
+    if f == Factor.REPORTING and (int(row["overdue"]) or float(row[f"s_{f}"]) < 1):
+        return _("Report on every accepted deal at least every %(d)d days; overdue reports stop "
+                 "new offers.") % {"d": report_cadence_days}
+    return ""
+
+
+def scorecard(*, partner: PartnerOrganization, now: datetime | None = None) -> dict[str, Any]:
+    """How `partner`'s profile scores on each factor, and what would raise it.
+
+    The need factors are scored as for a lead that needs exactly what the partner claims
+    (so they show how much of the profile is verified); the rest as in matching. Returns
+    {"total", "weights_version", "factors": [{factor, label, score, weight, points,
+    evidence, advice}], "exclusions": [label]}. Three queries.
+    """
+    now = now or timezone.now()
+    weights = weights_current()
+    claims = list(CapabilityClaim.objects.for_partner(partner).select_related("term"))
+    by_factor = {f: sorted(c.term_id for c in claims if c.term.kind in kinds)
+                 for f, kinds in NEED_FACTORS.items()}
+    names = {c.term_id: c.term.name for c in claims}
+    params = _Params(needs=by_factor, weights=weights, now=now, partner_id=partner.pk)
+    rows = _run(params, limit_eligible=1, limit_excluded=1)
+    if not rows:
+        return {"total": 0, "weights_version": weights.version, "factors": [], "exclusions": []}
+    row = rows[0]
+    matched = {partner.pk: [(c.term_id, c.is_verified) for c in claims]}
+    factors = _factors(row, params, names, matched)
+    for f in factors:
+        if f["factor"] in NEED_FACTORS:
+            n, v = int(row[f"n_{f['factor']}"]), int(row[f"v_{f['factor']}"])
+            f["evidence"] = _("%(n)d claimed, %(v)d verified.") % {"n": n, "v": v}
+        f["advice"] = _advice(f["factor"], row, weights.report_cadence_days)
+    for f in NEED_FACTORS:  # factors the profile claims nothing for still deserve advice
+        if not by_factor[f] and weights.weight(f) > 0:
+            factors.append({"factor": f, "label": str(Factor(f).label), "score": 0.0,
+                            "weight": weights.weight(f), "points": 0.0,
+                            "evidence": _("Nothing claimed."), "advice": _advice(f, row, 0)})
+    order = {f: i for i, f in enumerate(Factor.values)}
+    factors.sort(key=lambda f: order[f["factor"]])
+    return {"total": round(float(row["total"]), 1), "weights_version": weights.version,
+            "factors": factors, "exclusions": _exclusion_labels(row)[1]}
+
+
+# --- published criteria ---------------------------------------------------------------------
+
+
+_FACTOR_RULES = {
+    Factor.VERTICAL: _("the customer's industry vertical is one you claim"),
+    Factor.SEGMENT: _("the customer's segment (SMB, mid-market, enterprise) is one you serve"),
+    Factor.USE_CASE: _("you claim the function or use case the customer needs"),
+    Factor.REGION: _("you serve the customer's region"),
+    Factor.LANGUAGE: _("you work in the customer's language"),
+    Factor.CAPABILITIES: _("you hold the capabilities and certifications the lead requires"),
+    Factor.PROOF_POINTS: _("your case studies in the customer's vertical or use case (matching "
+                           "segment and region count more)"),
+    Factor.CAPACITY: _("the share of your stated capacity still free"),
+    Factor.ACCEPTANCE_SPEED: _("how quickly you answer offers, against the offer SLA"),
+    Factor.WIN_RATE: _("the share of your closed deals that were won"),
+    Factor.REPORTING: _("the share of your accepted deals of the last 12 months you reported on"),
+    Factor.TIER: _("your program tier"),
+}
+
+
+def rules_text(weights: MatchingWeights | None = None) -> dict[str, Any]:
+    """The distribution rules in plain words, generated from the current settings.
+
+    Returns {"version", "published", "factors": [(label, percent, sentence)], "paragraphs"}.
+    """
+    w = weights or weights_current()
+    total = sum(w.weight(f) for f in Factor.values) or 1.0
+    factors = [(str(Factor(f).label), round(w.weight(f) * 100 / total), str(_FACTOR_RULES[f]))
+               for f in Factor.values if w.weight(f) > 0]
+    cascade = (_("automatically") if w.auto_cascade
+               else _("after a partner owner approves the next offer"))
+    paragraphs = [
+        _("Vendor leads go to the partner organization that can best serve the customer. Each "
+          "lead is scored against every organization's capability profile on the factors below; "
+          "each factor's weight is its share of the score when the lead names all its needs "
+          "(factors a lead does not name are left out)."),
+        _("Claims and case studies a partner owner has not verified count half. Case studies "
+          "older than 24 months count half; referenceable ones count one and a half times."),
+        _("Not offered leads: organizations without a capability profile, suspended or "
+          "terminated, without acceptance of the current program agreement, at capacity, "
+          "overdue on outcome reports, or that already declined or let this lead's offer time "
+          "out."),
+        _("Organizations within %(m)s points of the best score are near-ties: the one that "
+          "received the fewest offers in the last %(d)d days goes first, so close calls rotate "
+          "fairly.") % {"m": w.near_tie_margin.normalize(), "d": ROTATION_DAYS},
+        _("A partner owner approves every offer. Choosing another organization than the top "
+          "recommendation needs a written reason; overrides are recorded and reported."),
+        _("An offered organization sees the lead's summary, need and next steps, and has "
+          "%(h)d hours to accept or decline (a decline needs a reason). The customer's contact "
+          "details are shown after acceptance. After a decline or a timeout the lead is offered "
+          "to the next candidate %(cascade)s.") % {"h": w.offer_sla_hours, "cascade": cascade},
+        _("Want leads? Report back: report the stage of every accepted deal (contacted, meeting "
+          "held, proposal, won, lost with a reason) at least every %(d)d days.")
+        % {"d": w.report_cadence_days},
+    ]
+    return {"version": w.version, "published": w.created_at, "factors": factors,
+            "paragraphs": [str(p) for p in paragraphs]}
