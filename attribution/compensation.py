@@ -179,7 +179,10 @@ def commissions_correct(*, deal: Deal, actor) -> list[Commission]:
         return []
     owed = defaultdict(Decimal)
     latest = {}
-    for row in commissions_compute(deal=deal, on=timezone.localdate()):
+    # The rules in force on the day the deal was won, as for the original proposal: a rule
+    # changed since then must not leak into the past through a correction.
+    won_on = timezone.localdate(deal.closed_at) if deal.closed_at else timezone.localdate()
+    for row in commissions_compute(deal=deal, on=won_on):
         owed[row["attribution"].partner_id] += row["amount"]
         latest[row["attribution"].partner_id] = row
     existing = dict(Commission.objects.filter(deal=deal).values("partner_id")
