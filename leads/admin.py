@@ -53,12 +53,14 @@ class DealStatusChangeAdmin(DealAdmin):
 
 @admin.register(Account)
 class AccountAdmin(AuditedModelAdmin):
-    list_display = ["name", "external_id", "norm_domain", "country", "sales_owner", "is_strategic", "is_customer"]
+    list_display = ["name", "external_id", "norm_domain", "city", "country", "phone", "sales_owner",
+                    "is_strategic", "is_customer"]
     list_filter = ["is_strategic", "is_customer", "country"]
-    search_fields = ["name", "external_id", "norm_domain"]
+    search_fields = ["name", "external_id", "norm_domain", "norm_phone", "city"]
     list_select_related = ["sales_owner"]
     raw_id_fields = ["sales_owner"]
-    readonly_fields = ["norm_company", "name_words", "norm_domain"]
+    readonly_fields = ["norm_company", "name_words", "norm_domain", "norm_phone", "norm_street",
+                       "norm_city", "norm_postal_code", "norm_address"]
 
     def save_model(self, request, obj, form, change) -> None:
         account_apply_normalization(obj)  # the keys follow an edited name or website

@@ -11,6 +11,7 @@ from leads.normalize import normalize_phone, registrable_domain
 
 DEAL_FORM_FIELDS = [
     "company_name", "website", "country", "industry", "company_size",
+    "street", "city", "postal_code", "region",
     "contact_name", "contact_title", "contact_email", "contact_phone", "contact_authority",
     "need", "urgency", "timeline", "estimated_value", "currency", "products",
     "introduction_path", "relationship_notes", "customer_consent",
@@ -62,7 +63,10 @@ class DealForm(forms.ModelForm):
         self.helper.layout = Layout(
             Fieldset(_("End customer"), "company_name", "website",
                      Div(Div("country", css_class="col-md-4"), Div("industry", css_class="col-md-4"),
-                         Div("company_size", css_class="col-md-4"), css_class="row")),
+                         Div("company_size", css_class="col-md-4"), css_class="row"),
+                     "street",
+                     Div(Div("city", css_class="col-md-4"), Div("postal_code", css_class="col-md-4"),
+                         Div("region", css_class="col-md-4"), css_class="row")),
             Fieldset(_("Contact"),
                      Div(Div("contact_name", css_class="col-md-6"), Div("contact_title", css_class="col-md-6"),
                          css_class="row"),

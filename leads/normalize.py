@@ -498,3 +498,22 @@ def street_number(street: str) -> str:
     """The house number of a normalized street ('' when it has none)."""
     found = re.search(r"\b\d+[a-z]?\b", street)
     return found.group() if found else ""
+
+
+def address_key(*, street: str, postal_code: str, city: str) -> str:
+    """'<postal code or city>|<house number>' from normalized parts: two records in the
+    same building share it whatever their names say ('' without a house number)."""
+    number = street_number(street)
+    place = postal_code or city
+    return f"{place}|{number}"[:140] if number and place else ""
+
+
+def address_keys(*, street: str | None, city: str | None, postal_code: str | None,
+                 country: str | None) -> dict[str, str]:
+    """The normalized address fields (norm_street, norm_city, norm_postal_code,
+    norm_address) of a raw address."""
+    keys = {"norm_street": normalize_street(street), "norm_city": normalize_city(city),
+            "norm_postal_code": normalize_postal_code(postal_code, country)}
+    keys["norm_address"] = address_key(street=keys["norm_street"], city=keys["norm_city"],
+                                       postal_code=keys["norm_postal_code"])
+    return keys

@@ -18,7 +18,9 @@ from audit.services import audit_record, changed, snapshot
 from leads.choices import WITHDRAWABLE_STATUSES, DealStatus
 from leads.models import Account, Deal, DealQuestion, DealStatusChange, Product
 from leads.normalize import (
+    address_keys,
     company_keys,
+    country_code,
     email_domain,
     normalize_country,
     normalize_email,
@@ -41,6 +43,7 @@ SUBMIT_REQUIRED_FIELDS = [
 ]
 EDITABLE_FIELDS = [
     "company_name", "website", "country", "industry", "company_size",
+    "street", "city", "postal_code", "region",
     "contact_name", "contact_title", "contact_email", "contact_phone", "contact_authority",
     "need", "urgency", "timeline", "estimated_value", "currency",
     "introduction_path", "relationship_notes", "customer_consent",
@@ -77,7 +80,8 @@ def _require_same_partner(*, partner: PartnerOrganization, deal: Deal) -> None:
 
 # The fields deal_apply_normalization derives from the raw ones.
 NORMALIZED_KEYS = ("norm_company", "name_words", "norm_email", "norm_email_domain",
-                   "norm_domain", "norm_phone", "norm_country")
+                   "norm_domain", "norm_phone", "norm_country", "norm_street", "norm_city",
+                   "norm_postal_code", "norm_address")
 
 
 def deal_apply_normalization(deal: Deal) -> None:
@@ -89,12 +93,31 @@ def deal_apply_normalization(deal: Deal) -> None:
     deal.norm_domain = registrable_domain(deal.website) or deal.norm_email_domain
     deal.norm_phone = normalize_phone(deal.contact_phone, country)
     deal.norm_country = normalize_country(country)
+    for key, value in address_keys(street=deal.street, city=deal.city,
+                                   postal_code=deal.postal_code, country=country).items():
+        setattr(deal, key, value)
+
+
+def country_value(value: Any) -> Any:
+    """The one rule for a country, whichever way it came in: an ISO code (DE, DEU), an
+    English name (Germany) or a common alias (UK) becomes its alpha-2 code; anything
+    unknown is returned as given, for validation to refuse by name."""
+    if isinstance(value, str) and value.strip():
+        return country_code(value) or value.strip()
+    return value
 
 
 def account_apply_normalization(account: Account) -> None:
-    """Recompute an account's matching keys from its name and website (no save)."""
+    """Recompute an account's matching keys from its name, website, phone and address
+    (no save)."""
+    account.country = country_value(account.country or "") or ""
     account.norm_company, account.name_words = company_keys(account.name)
     account.norm_domain = registrable_domain(account.website)[:255]
+    account.norm_phone = normalize_phone(account.phone, account.country)
+    for key, value in address_keys(street=account.street, city=account.city,
+                                   postal_code=account.postal_code,
+                                   country=account.country).items():
+        setattr(account, key, value)
 
 
 def _raw_copy(raw: dict[str, Any] | None) -> dict[str, Any]:
@@ -141,6 +164,8 @@ def deal_save_draft(
         for field in EDITABLE_FIELDS:
             if field in data:
                 value = data[field]
+                if field == "country":
+                    value = country_value(value)
                 if isinstance(value, str):
                     value = value.strip()
                 elif value is None and field != "estimated_value":

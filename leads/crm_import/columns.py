@@ -61,6 +61,14 @@ def _country(value: str, column: str, lookups: Lookups) -> str:
     return str(code)
 
 
+def _phone(value: str, column: str, lookups: Lookups) -> str:
+    if value and not any(ch.isdigit() for ch in value):
+        raise RowProblem(
+            _("%(column)s '%(value)s' is not a phone number") % {"column": column, "value": value}
+        )
+    return value
+
+
 _TRUE, _FALSE = {"true", "yes", "y", "1"}, {"false", "no", "n", "0", ""}
 
 
@@ -180,6 +188,17 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
                aliases=("domain", "url", "web")),
         Column("country", "country", _country, aliases=("country_code",)),
         Column("industry", "industry", _text, max_length=100, aliases=("sector",)),
+        Column("phone", "phone", _phone, max_length=40,
+               aliases=("telephone", "phone_number", "tel", "main_phone", "switchboard")),
+        Column("street", "street", _text, max_length=200,
+               aliases=("address", "street_address", "address_line_1", "address1",
+                        "billing_street")),
+        Column("city", "city", _text, max_length=100, aliases=("town", "billing_city")),
+        Column("postal_code", "postal_code", _text, max_length=20,
+               aliases=("zip", "zip_code", "zipcode", "postcode", "post_code",
+                        "billing_postal_code")),
+        Column("region", "region", _text, max_length=100,
+               aliases=("state", "province", "county", "billing_state")),
         Column("sales_owner_email", "sales_owner_id", _owner, max_length=254,
                aliases=("owner_email", "sales_owner", "owner")),
         Column("strategic", "is_strategic", _boolean, aliases=("is_strategic",)),

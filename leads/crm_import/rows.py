@@ -18,7 +18,7 @@ from leads.choices import ImportKind
 from leads.crm_import.columns import COLUMNS, MODELS, Lookups, RowProblem
 from leads.crm_import.reader import SourceRow
 from leads.models import Account
-from leads.normalize import company_keys, registrable_domain
+from leads.normalize import address_keys, company_keys, normalize_phone, registrable_domain
 
 BATCH_SIZE = 500
 # Bad rows kept on the CrmImport row (the command still prints every one). Past this,
@@ -86,11 +86,27 @@ def _clean_row(
             except RowProblem as problem:
                 reasons.append(str(problem))
     if kind == ImportKind.ACCOUNTS:
-        if "name" in data:
-            data["norm_company"], data["name_words"] = company_keys(data["name"])
-        if "website" in data:
-            data["norm_domain"] = registrable_domain(data["website"])[:255]
+        _account_keys(data)
     return data, reasons
+
+
+def _account_keys(data: dict[str, Any]) -> None:
+    """The normalized keys of the account columns the file has (others stay as stored)."""
+    if "name" in data:
+        data["norm_company"], data["name_words"] = company_keys(data["name"])
+    if "website" in data:
+        data["norm_domain"] = registrable_domain(data["website"])[:255]
+    country = data.get("country", "")
+    if "phone" in data:
+        data["norm_phone"] = normalize_phone(data["phone"], country)
+    keys = address_keys(street=data.get("street"), city=data.get("city"),
+                        postal_code=data.get("postal_code"), country=country)
+    for column, key in (("street", "norm_street"), ("city", "norm_city"),
+                        ("postal_code", "norm_postal_code")):
+        if column in data:
+            data[key] = keys[key]
+    if "street" in data and ("city" in data or "postal_code" in data):
+        data["norm_address"] = keys["norm_address"]
 
 
 def _resolve_accounts(

@@ -15,6 +15,11 @@ class Account(models.Model):
     website = models.CharField(max_length=255, blank=True)
     country = models.CharField(max_length=2, blank=True)
     industry = models.CharField(max_length=100, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    street = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    region = models.CharField(max_length=100, blank=True)
     sales_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -28,6 +33,11 @@ class Account(models.Model):
     # The distinctive words of norm_company, which name search indexes.
     name_words = models.CharField(max_length=200, blank=True)
     norm_domain = models.CharField(max_length=255, blank=True, db_index=True)
+    norm_phone = models.CharField(max_length=20, blank=True, db_index=True)
+    norm_city = models.CharField(max_length=100, blank=True)
+    norm_postal_code = models.CharField(max_length=20, blank=True)
+    norm_street = models.CharField(max_length=200, blank=True)
+    norm_address = models.CharField(max_length=140, blank=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -74,6 +74,11 @@ class Deal(models.Model):
     company_size = models.CharField(
         _("company size"), max_length=20, choices=CompanySize.choices, blank=True
     )
+    # The customer's address (optional for partners; the program may require parts of it).
+    street = models.CharField(_("street address"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    region = models.CharField(_("region or state"), max_length=100, blank=True)
 
     # Contact
     contact_name = models.CharField(_("contact name"), max_length=150, blank=True)
@@ -134,6 +139,11 @@ class Deal(models.Model):
     norm_email_domain = models.CharField(max_length=255, blank=True, db_index=True)
     norm_phone = models.CharField(max_length=20, blank=True, db_index=True)
     norm_country = models.CharField(max_length=2, blank=True)
+    norm_city = models.CharField(max_length=100, blank=True)
+    norm_postal_code = models.CharField(max_length=20, blank=True)
+    norm_street = models.CharField(max_length=200, blank=True)
+    # "<postal code or city>|<house number>": the same building, whatever the name says.
+    norm_address = models.CharField(max_length=140, blank=True, db_index=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -683,3 +683,27 @@ def test_a_program_admin_may_upload(django_capture_on_commit_callbacks):
 
 def test_an_unknown_import_id_answers_404(staff_client):
     assert staff_client.get(reverse("reviews:crm-import-detail", args=[987654])).status_code == 404
+
+
+def test_account_phone_and_address_columns_land_with_their_normalized_keys(seller):
+    content = ("external_id,name,country,Telephone,Address,Town,ZIP,State\n"
+               "A-1,Harbor Grill,US,(617) 555-0142,\"435 S. La Cienega Blvd., Suite 2\","
+               "W. Hollywood,90048-1234,CA\n"
+               "A-2,Nordic Deli,Sweden,no phone,,,,\n")
+    crm_import = run_import(ImportKind.ACCOUNTS, content)
+    account = Account.objects.get(external_id="A-1")
+    assert (account.phone, account.norm_phone) == ("(617) 555-0142", "+16175550142")
+    assert (account.street, account.city, account.postal_code, account.region) == (
+        "435 S. La Cienega Blvd., Suite 2", "W. Hollywood", "90048-1234", "CA")
+    assert (account.norm_street, account.norm_city, account.norm_postal_code) == (
+        "435 s la cienega blvd", "west hollywood", "90048")
+    assert account.norm_address == "90048|435"
+    assert reasons_by_line(crm_import) == {3: "phone 'no phone' is not a phone number"}
+
+
+def test_an_account_file_with_a_country_name_stores_the_code(seller):
+    run_import(ImportKind.ACCOUNTS, "external_id,name,country,phone\nA-1,Veld K B.V.,Netherlands,"
+               "020 123 4567\n")
+    account = Account.objects.get(external_id="A-1")
+    assert (account.country, account.norm_company, account.norm_phone) == (
+        "NL", "veld k", "+31201234567")

@@ -197,6 +197,10 @@ class Command(BaseCommand):
                 country=rng.choice(COUNTRIES), industry=rng.choice(NAME_B),
                 sales_owner=sales_owner if rng.random() < 0.6 else None,
                 is_strategic=rng.random() < 0.05, is_customer=rng.random() < 0.3,
+                # Address and switchboard from the position (no rng draw: the rest of the
+                # seed stays as it was).
+                phone=f"+1 415 600 {len(accounts):04d}", street=f"{100 + len(accounts)} Market Street",
+                city="San Francisco", postal_code=f"941{len(accounts) % 100:02d}",
             ))
             account_apply_normalization(accounts[-1])
         Account.objects.bulk_create(accounts)
@@ -337,6 +341,7 @@ class Command(BaseCommand):
             partner=partner, created_by=member, owner=member, status=DealStatus.DRAFT,
             company_name=account.name, website=account.website, country=account.country,
             industry=account.industry, company_size=rng.choice(list(CompanySize)),
+            street=account.street, city=account.city, postal_code=account.postal_code,
             contact_name=f"{first} {last}", contact_title="Head of IT",
             contact_email=f"{ascii_local_part(first, last)}@{contact_domain(account.website)}",
             contact_phone=f"+1 415 555 {rng.randrange(10000):04d}",
