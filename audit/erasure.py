@@ -123,3 +123,35 @@ def personal_data_retention_sweep(*, now: dt.datetime | None = None, limit: int 
         )
         erased += 1
     return erased
+
+
+CRM_CONTACT_FIELDS = ["name", "email", "phone", "title", "norm_name", "norm_email", "norm_phone"]
+
+
+def crm_contact_erase(*, actor, contact, reason: str) -> dict:
+    """Blank a CRM contact's personal data (name, e-mail, phone, title and their keys) and
+    every personal value the audit log holds about it; the row stays, marked erased, so a
+    later CRM import does not bring the person back. Staff only (None: a sweep). One audit
+    event, `crm.contact_erase`, names the fields, never the values. Safe to run twice."""
+    from leads.models import Contact
+
+    if actor is not None and not getattr(actor, "is_staff", False):
+        raise NotAllowed(_("Only vendor staff can erase personal data."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the contact is erased.")})
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        fields = [name for name in CRM_CONTACT_FIELDS if getattr(contact, name)]
+        for name in fields:
+            setattr(contact, name, "")
+        contact.erased_at = contact.erased_at or timezone.now()
+        contact.save(update_fields=[*fields, "erased_at", "updated_at"])
+        values = PersonalValue.objects.filter(
+            subject_type=contact._meta.label_lower, subject_id=str(contact.pk),
+            erased_at__isnull=True,
+        ).update(value=None, salt="", erased_at=timezone.now())
+        summary = {"fields": sorted(fields), "audit_values": values}
+        audit_record(actor=actor, action="crm.contact_erase", target=contact, after=summary,
+                     reason=reason)
+    return summary

@@ -3,7 +3,15 @@
 from django.contrib import admin
 
 from audit.admin import AuditedModelAdmin
-from leads.models import Account, Deal, DealQuestion, DealStatusChange, Opportunity, Product
+from leads.models import (
+    Account,
+    Contact,
+    Deal,
+    DealQuestion,
+    DealStatusChange,
+    Opportunity,
+    Product,
+)
 from leads.services import account_apply_normalization
 
 
@@ -74,3 +82,14 @@ class OpportunityAdmin(AuditedModelAdmin):
     search_fields = ["name", "external_id", "account__name"]
     list_select_related = ["account", "owner"]
     raw_id_fields = ["account", "owner"]
+
+
+@admin.register(Contact)
+class ContactAdmin(AuditedModelAdmin):
+    """CRM contacts (personal data: erase with audit.erasure.crm_contact_erase)."""
+
+    list_display = ["name", "external_id", "account", "email", "phone", "title", "erased_at"]
+    search_fields = ["name", "external_id", "norm_email", "norm_phone", "account__name"]
+    list_select_related = ["account"]
+    raw_id_fields = ["account"]
+    readonly_fields = ["norm_name", "norm_email", "norm_phone", "erased_at"]

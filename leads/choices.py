@@ -113,6 +113,9 @@ class MatchKind(models.TextChoices):
     EXISTING_CUSTOMER = "existing_customer", _("Existing customer")
     STRATEGIC_ACCOUNT = "strategic_account", _("Strategic account")
     VENDOR_LEAD = "vendor_lead", _("Open vendor lead")
+    # A CRM account (or one of its contacts) matched, and nothing more applies: the vendor
+    # already knows the company, which the reviewer should see. Not a conflict.
+    KNOWN_ACCOUNT = "known_account", _("Known CRM account")
 
 
 # Kinds that open an attribution-conflict review and pause sales routing.
@@ -170,6 +173,7 @@ class SummaryEngine(models.TextChoices):
 
 class ImportKind(models.TextChoices):
     ACCOUNTS = "accounts", _("Accounts")
+    CONTACTS = "contacts", _("Contacts")
     OPPORTUNITIES = "opportunities", _("Opportunities")
 
 

@@ -18,7 +18,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from leads.choices import ImportKind, OpportunityStage
-from leads.models import Account, Opportunity
+from leads.models import Account, Contact, Opportunity
 from leads.normalize import country_code
 from partnerportal.exceptions import ApplicationError
 
@@ -65,6 +65,15 @@ def _phone(value: str, column: str, lookups: Lookups) -> str:
     if value and not any(ch.isdigit() for ch in value):
         raise RowProblem(
             _("%(column)s '%(value)s' is not a phone number") % {"column": column, "value": value}
+        )
+    return value
+
+
+def _email(value: str, column: str, lookups: Lookups) -> str:
+    if value and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+        raise RowProblem(
+            _("%(column)s '%(value)s' is not an e-mail address")
+            % {"column": column, "value": value}
         )
     return value
 
@@ -176,6 +185,7 @@ class Column:
 
 _ACCOUNT = ImportKind.ACCOUNTS
 _OPPORTUNITY = ImportKind.OPPORTUNITIES
+_CONTACT = ImportKind.CONTACTS
 # Documented in the README ("CRM import"); aliases are matched after lower-casing the
 # header and turning spaces and punctuation into "_".
 COLUMNS: dict[str, tuple[Column, ...]] = {
@@ -205,6 +215,19 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("customer", "is_customer", _boolean,
                aliases=("is_customer", "existing_customer")),
     ),
+    _CONTACT: (
+        Column("external_id", "external_id", _text, required=True, max_length=64,
+               aliases=("id", "contact_id", "contact_external_id", "crm_id")),
+        Column("account_external_id", "account_external_id", _text, required=True,
+               max_length=64, aliases=("account_id", "account")),
+        Column("name", "name", _text, max_length=150,
+               aliases=("contact_name", "full_name")),
+        Column("email", "email", _email, max_length=254,
+               aliases=("e_mail", "email_address", "contact_email")),
+        Column("phone", "phone", _phone, max_length=40,
+               aliases=("telephone", "phone_number", "tel", "mobile", "contact_phone")),
+        Column("title", "title", _text, max_length=150, aliases=("job_title", "position")),
+    ),
     _OPPORTUNITY: (
         Column("external_id", "external_id", _text, required=True, max_length=64,
                aliases=("id", "opportunity_id", "opportunity_external_id", "crm_id")),
@@ -223,6 +246,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
 }
 MODELS: dict[str, type[models.Model]] = {
     ImportKind.ACCOUNTS: Account,
+    ImportKind.CONTACTS: Contact,
     ImportKind.OPPORTUNITIES: Opportunity,
 }
 

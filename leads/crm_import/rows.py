@@ -18,7 +18,13 @@ from leads.choices import ImportKind
 from leads.crm_import.columns import COLUMNS, MODELS, Lookups, RowProblem
 from leads.crm_import.reader import SourceRow
 from leads.models import Account
-from leads.normalize import address_keys, company_keys, normalize_phone, registrable_domain
+from leads.normalize import (
+    address_keys,
+    company_keys,
+    normalize_email,
+    normalize_phone,
+    registrable_domain,
+)
 
 BATCH_SIZE = 500
 # Bad rows kept on the CrmImport row (the command still prints every one). Past this,
@@ -87,6 +93,11 @@ def _clean_row(
                 reasons.append(str(problem))
     if kind == ImportKind.ACCOUNTS:
         _account_keys(data)
+    elif kind == ImportKind.CONTACTS:
+        if "name" in data:
+            data["norm_name"] = " ".join(data["name"].lower().split())[:150]
+        if "email" in data:
+            data["norm_email"] = normalize_email(data["email"])
     return data, reasons
 
 
@@ -114,15 +125,20 @@ def _resolve_accounts(
 ) -> tuple[list[tuple[int, dict]], list[RowError]]:
     """Swap each opportunity's account_external_id for the account's id."""
     wanted = {data["account_external_id"] for _line, data in rows}
-    account_ids = dict(
-        Account.objects.filter(external_id__in=wanted).values_list("external_id", "pk")
-    )
+    accounts = {
+        external: (pk, country)
+        for external, pk, country in Account.objects.filter(
+            external_id__in=wanted).values_list("external_id", "pk", "country")
+    }
     good, bad = [], []
     for line, data in rows:
         data = dict(data)
         external = data.pop("account_external_id")
-        if external in account_ids:
-            good.append((line, {**data, "account_id": account_ids[external]}))
+        if external in accounts:
+            account_id, country = accounts[external]
+            if "phone" in data:  # a contact's national number reads in its account's country
+                data["norm_phone"] = normalize_phone(data["phone"], country)
+            good.append((line, {**data, "account_id": account_id}))
         else:
             reason = _(
                 "account_external_id '%(value)s' matches no account "
@@ -148,6 +164,8 @@ def _upsert(
         if obj is None:
             new.append(model(**data))
             continue
+        if getattr(obj, "erased_at", None):
+            continue  # an erased contact stays erased: a later file does not bring it back
         diff = [field for field, value in data.items() if getattr(obj, field) != value]
         if diff:
             for field in diff:
@@ -227,7 +245,7 @@ def _write_batch(
             with transaction.atomic():
                 batch, bad = (
                     _resolve_accounts(rows)
-                    if kind == ImportKind.OPPORTUNITIES
+                    if kind in (ImportKind.OPPORTUNITIES, ImportKind.CONTACTS)
                     else (rows, [])
                 )
                 created, updated, unchanged = (

@@ -1,6 +1,6 @@
 """Models of the leads app: deals, CRM records, screening results, imports."""
 
-from leads.models.crm import Account, Opportunity
+from leads.models.crm import Account, Contact, KeyCount, Opportunity
 from leads.models.deals import Deal, DealQuerySet, DealQuestion, DealStatusChange, Product
 from leads.models.imports import CrmImport
 from leads.models.screening import (
@@ -11,7 +11,7 @@ from leads.models.screening import (
 )
 
 __all__ = [
-    "Account", "CrmImport", "Deal", "DealQuerySet", "DealQuestion", "DealStatusChange",
+    "Account", "Contact", "CrmImport", "KeyCount", "Deal", "DealQuerySet", "DealQuestion", "DealStatusChange",
     "DuplicateMatch",
     "Opportunity", "Product", "QualificationSummary", "ScreeningStep", "StopRuleHit",
 ]

@@ -71,3 +71,47 @@ class Opportunity(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Contact(models.Model):
+    """A person at an account in the vendor's CRM (imported). Personal data: erased with
+    `audit.erasure.crm_contact_erase`. Their e-mail or phone on a registration is strong
+    evidence that the vendor knows the company."""
+
+    external_id = models.CharField(max_length=64, unique=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=150, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    title = models.CharField(max_length=150, blank=True)
+    norm_name = models.CharField(max_length=150, blank=True)
+    norm_email = models.CharField(max_length=254, blank=True, db_index=True)
+    norm_phone = models.CharField(max_length=20, blank=True, db_index=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["account", "name", "id"]
+
+    def __str__(self) -> str:
+        return self.name or self.external_id
+
+
+class KeyCount(models.Model):
+    """How many existing records (registrations, accounts) carry a matching key's value:
+    a name, a distinctive name word, a phone, a city. Scoring reads it so that agreement on
+    a frequent value (a chain's name, a switchboard, a big city) weighs less than on a rare
+    one. Kept by `leads.evidence` (counts added as records are screened or imported, and
+    rebuilt by the beat task `key_counts_refresh_task`)."""
+
+    field = models.CharField(max_length=10)
+    value = models.CharField(max_length=200)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["field", "value"], name="key_count_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field}:{self.value}={self.count}"

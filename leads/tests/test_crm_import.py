@@ -25,7 +25,7 @@ from leads.crm_import import (
     import_rows,
     read_csv,
 )
-from leads.models import Account, CrmImport, Opportunity
+from leads.models import Account, Contact, CrmImport, Opportunity
 from partners.choices import StaffRole
 from partners.tests.factories import StaffFactory
 
@@ -484,7 +484,7 @@ def test_the_command_fails_when_a_file_cannot_be_read_or_is_not_a_crm_csv(tmp_pa
     wrong.write_text("customer,amount\nAcme,12\n")
     with pytest.raises(CommandError, match="The file has no external_id, name column"):
         call_command("import_crm", "--accounts", str(wrong), stdout=io.StringIO())
-    with pytest.raises(CommandError, match="Give --accounts FILE"):
+    with pytest.raises(CommandError, match="Give --accounts FILE, --contacts FILE"):
         call_command("import_crm", stdout=io.StringIO())
 
 
@@ -707,3 +707,53 @@ def test_an_account_file_with_a_country_name_stores_the_code(seller):
     account = Account.objects.get(external_id="A-1")
     assert (account.country, account.norm_company, account.norm_phone) == (
         "NL", "veld k", "+31201234567")
+
+
+CONTACTS = ("external_id,account_external_id,name,email,phone,title\n"
+            "C-1,A-1,Jane Roe,Jane.Roe@Harborgrill.com,617-555-0142,Owner\n"
+            "C-2,A-9,Joe Bloggs,joe@example.com,,\n"
+            "C-3,A-1,No Mail,not-an-address,,\n")
+
+
+def test_contacts_import_after_their_accounts_with_keys_and_bad_rows_by_line(seller):
+    run_import(ImportKind.ACCOUNTS, "external_id,name,country\nA-1,Harbor Grill,US\n")
+    crm_import = run_import(ImportKind.CONTACTS, CONTACTS)
+    contact = Contact.objects.get(external_id="C-1")
+    assert (contact.account.external_id, contact.name, contact.title) == ("A-1", "Jane Roe", "Owner")
+    assert (contact.norm_email, contact.norm_phone) == ("jane.roe@harborgrill.com", "+16175550142")
+    assert reasons_by_line(crm_import) == {
+        3: "account_external_id 'A-9' matches no account (import the accounts first)",
+        4: "email 'not-an-address' is not an e-mail address"}
+    again = run_import(ImportKind.CONTACTS, CONTACTS)
+    assert counts(again) == (0, 0, 1)
+
+
+def test_the_command_imports_contacts_between_accounts_and_opportunities(tmp_path, seller):
+    accounts = tmp_path / "a.csv"
+    accounts.write_text("external_id,name,country\nA-1,Harbor Grill,US\n")
+    contacts = tmp_path / "c.csv"
+    contacts.write_text("contact_id,account,full_name,e-mail\nC-1,A-1,Jane Roe,jane@harborgrill.com\n")
+    out = io.StringIO()
+    call_command("import_crm", accounts=accounts, contacts=contacts, stdout=out)
+    assert "contacts: 1 rows, 1 created" in out.getvalue()
+    assert Contact.objects.get().norm_email == "jane@harborgrill.com"
+
+
+def test_an_erased_contact_is_blank_audited_and_not_brought_back_by_an_import(seller, staff):
+    from audit.erasure import crm_contact_erase
+
+    run_import(ImportKind.ACCOUNTS, "external_id,name,country\nA-1,Harbor Grill,US\n")
+    run_import(ImportKind.CONTACTS, CONTACTS)
+    contact = Contact.objects.get(external_id="C-1")
+    summary = crm_contact_erase(actor=staff, contact=contact, reason="asked by the person")
+    contact.refresh_from_db()
+    assert (contact.name, contact.email, contact.phone, contact.norm_email, contact.norm_phone) == (
+        "", "", "", "", "")
+    assert contact.erased_at is not None
+    assert "email" in summary["fields"]
+    event = AuditEvent.objects.get(action="crm.contact_erase")
+    assert "Jane" not in str(event.after)
+    run_import(ImportKind.CONTACTS, CONTACTS)
+    contact.refresh_from_db()
+    assert contact.email == ""
+    assert crm_contact_erase(actor=staff, contact=contact, reason="again")["fields"] == []

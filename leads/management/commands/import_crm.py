@@ -1,10 +1,12 @@
-"""Import the vendor's CRM accounts and/or opportunities from CSV files, synchronously.
+"""Import the vendor's CRM accounts, contacts and/or opportunities from CSV files,
+synchronously.
 
-    python manage.py import_crm --accounts accounts.csv --opportunities opps.csv
+    python manage.py import_crm --accounts accounts.csv --contacts contacts.csv \
+        --opportunities opps.csv
 
 Runs through the same services as the staff upload page (each file becomes a CrmImport
-that staff can see), here without a worker. Accounts go first, so opportunities in the
-same call can reference them. Prints each file's counts and every bad row as
+that staff can see), here without a worker. Accounts go first, so contacts and
+opportunities in the same call can reference them. Prints each file's counts and every bad row as
 "line N: reason". Exits non-zero only when a file cannot be read at all; bad rows are
 reported and the good rows still land.
 """
@@ -25,18 +27,21 @@ from leads.crm_import import (
 
 
 class Command(BaseCommand):
-    help = "Import CRM accounts and/or opportunities from CSV (upsert by external_id)."
+    help = "Import CRM accounts, contacts and/or opportunities from CSV (upsert by external_id)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--accounts", metavar="FILE", type=Path,
                             help="CSV of accounts (imported first)")
+        parser.add_argument("--contacts", metavar="FILE", type=Path,
+                            help="CSV of contacts at accounts (after the accounts)")
         parser.add_argument("--opportunities", metavar="FILE", type=Path,
                             help="CSV of opportunities")
 
     def handle(self, *args, **options) -> None:
         files = [(kind, options[kind]) for kind in ImportKind.values if options[kind]]
         if not files:
-            raise CommandError("Give --accounts FILE, --opportunities FILE, or both.")
+            raise CommandError(
+                "Give --accounts FILE, --contacts FILE, --opportunities FILE, or several.")
         for kind, path in files:
             self._import(kind, path)
 
