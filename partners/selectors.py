@@ -117,3 +117,38 @@ def partner_record(*, partner: PartnerOrganization) -> dict:
         **Dispute.objects.for_partner(partner).aggregate(
             disputes=Count("id"), open_disputes=Count("id", filter=Q(status=DisputeStatus.OPEN))),
     }
+
+
+def agreement_current():
+    """The current program agreement version, or None when none is published."""
+    from partners.models import AgreementVersion
+
+    return AgreementVersion.objects.filter(is_current=True).first()
+
+
+def agreement_needed(partner: PartnerOrganization):
+    """The current agreement version if `partner` has not accepted it yet, else None
+    (one query)."""
+    from partners.models import AgreementVersion
+
+    return (AgreementVersion.objects.filter(is_current=True)
+            .exclude(acceptances__partner=partner).first())
+
+
+def capability_profile_get(partner: PartnerOrganization):
+    """The partner's profile with its claims and terms loaded, or None."""
+    from django.db.models import Prefetch
+
+    from partners.models import CapabilityClaim, CapabilityProfile
+
+    return (CapabilityProfile.objects.for_partner(partner)
+            .prefetch_related(Prefetch("claims", queryset=CapabilityClaim.objects.select_related(
+                "term", "verified_by")))
+            .select_related("verified_by").first())
+
+
+def proof_point_list(partner: PartnerOrganization):
+    from partners.models import ProofPoint
+
+    return ProofPoint.objects.for_partner(partner).select_related(
+        "vertical", "use_case", "segment", "region", "verified_by")

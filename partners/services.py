@@ -12,7 +12,16 @@ from rest_framework.authtoken.models import Token
 from audit.services import audit_record
 from partnerportal.exceptions import ApplicationError, NotAllowed
 from partners.choices import MemberRole
-from partners.models import Invitation, Membership, PartnerOrganization
+from partners.models import (
+    AgreementAcceptance,
+    AgreementVersion,
+    CapabilityClaim,
+    CapabilityProfile,
+    Invitation,
+    Membership,
+    PartnerOrganization,
+    ProofPoint,
+)
 from partners.selectors import membership_for_user
 
 User = get_user_model()
@@ -258,3 +267,153 @@ def member_reactivate(*, partner: PartnerOrganization, actor, membership: Member
             before={"active": False}, after={"active": True},
         )
     return membership
+
+
+# --- capability profiles, proof points, agreements (issue 14) -------------------------------
+
+
+def _require_partner_owner(actor) -> None:
+    from partners.choices import REVIEWER_ROLES
+    from partners.selectors import user_staff_roles
+
+    if not getattr(actor, "is_staff", False) or not (user_staff_roles(user=actor) & REVIEWER_ROLES):
+        raise NotAllowed(_("Only a partner owner or program admin can verify profiles."))
+
+
+def _profile_snapshot(profile) -> dict:
+    return {"capacity": profile.capacity, "summary": profile.summary,
+            "terms": sorted(f"{c.term.kind}:{c.term.name}{'' if c.is_verified else ' (unverified)'}"
+                            for c in profile.claims.select_related("term"))}
+
+
+def profile_save(*, partner: PartnerOrganization, actor, capacity: int, summary: str,
+                 terms) -> CapabilityProfile:
+    """Create or update `partner`'s capability profile (partner admins only). Audited.
+
+    Claims that stay keep their verification; new claims start unverified; claims left out
+    are removed. The profile-level `verified_at` (last check by a partner owner) is kept.
+    """
+    _require_admin(partner=partner, actor=actor)
+    terms = list(terms)
+    inactive = [t.name for t in terms if not t.active]
+    with transaction.atomic():
+        profile, _created = CapabilityProfile.objects.select_for_update().get_or_create(
+            partner=partner)
+        before = _profile_snapshot(profile)
+        wanted = {t.pk for t in terms}
+        current = set(profile.claims.values_list("term_id", flat=True))
+        if inactive and not {t.pk for t in terms if not t.active} <= current:
+            raise ApplicationError(_("These terms are retired: %(t)s.") % {"t": ", ".join(inactive)})
+        profile.capacity, profile.summary, profile.updated_by = capacity, summary, actor
+        profile.full_clean()
+        profile.save()
+        profile.claims.exclude(term_id__in=wanted).delete()
+        CapabilityClaim.objects.bulk_create([
+            CapabilityClaim(partner=partner, profile=profile, term_id=pk)
+            for pk in wanted - current])
+        audit_record(actor=actor, action="capability_profile.save", target=profile,
+                     before=before, after=_profile_snapshot(profile), partner=partner)
+    return profile
+
+
+def profile_verify(*, actor, partner: PartnerOrganization, claim_ids=None,
+                   proof_point_ids=None) -> CapabilityProfile:
+    """A partner owner verifies `partner`'s claims and case studies (all unverified ones,
+    or those named). Verified claims count fully in matching. Audited."""
+    _require_partner_owner(actor)
+    now = timezone.now()
+    with transaction.atomic():
+        profile = CapabilityProfile.objects.select_for_update().get(partner=partner)
+        claims = profile.claims.filter(verified_at__isnull=True)
+        points = partner.proof_points.filter(verified_at__isnull=True)
+        if claim_ids is not None:
+            claims = claims.filter(pk__in=claim_ids)
+        if proof_point_ids is not None:
+            points = points.filter(pk__in=proof_point_ids)
+        verified = {"claims": sorted(claims.values_list("term__name", flat=True)),
+                    "proof_points": sorted(points.values_list("title", flat=True))}
+        claims.update(verified_at=now, verified_by=actor)
+        points.update(verified_at=now, verified_by=actor)
+        profile.verified_at, profile.verified_by = now, actor
+        profile.save(update_fields=["verified_at", "verified_by", "updated_at"])
+        audit_record(actor=actor, action="capability_profile.verify", target=profile,
+                     after=verified, partner=partner)
+    return profile
+
+
+_PROOF_FIELDS = ["title", "customer_name", "vertical", "use_case", "segment", "region",
+                 "outcome", "completed_on", "referenceable"]
+
+
+def _proof_snapshot(point) -> dict:
+    return {f: str(getattr(point, f) or "") for f in _PROOF_FIELDS} | {
+        "verified": point.is_verified}
+
+
+def proof_point_save(*, partner: PartnerOrganization, actor, data: dict,
+                     proof_point=None) -> ProofPoint:
+    """Add or edit a case study (partner admins only). An edit clears its verification.
+    Raises ValidationError naming the field. Audited."""
+    _require_admin(partner=partner, actor=actor)
+    if proof_point is not None and proof_point.partner_id != partner.pk:
+        raise NotAllowed(_("This case study belongs to another organization."))
+    with transaction.atomic():
+        point = proof_point or ProofPoint(partner=partner, created_by=actor)
+        before = _proof_snapshot(point) if point.pk else None
+        for field in _PROOF_FIELDS:
+            if field in data:
+                setattr(point, field, data[field])
+        point.verified_at, point.verified_by = None, None
+        point.full_clean()
+        point.save()
+        audit_record(actor=actor, action="proof_point.save", target=point, before=before,
+                     after=_proof_snapshot(point), partner=partner)
+    return point
+
+
+def proof_point_delete(*, partner: PartnerOrganization, actor, proof_point) -> None:
+    """Remove a case study (partner admins only). Audited."""
+    _require_admin(partner=partner, actor=actor)
+    if proof_point.partner_id != partner.pk:
+        raise NotAllowed(_("This case study belongs to another organization."))
+    with transaction.atomic():
+        audit_record(actor=actor, action="proof_point.delete", target=proof_point,
+                     before=_proof_snapshot(proof_point), partner=partner)
+        proof_point.delete()
+
+
+def agreement_accept(*, partner: PartnerOrganization, actor, version) -> AgreementAcceptance:
+    """A partner admin accepts the current program agreement for the organization.
+    Idempotent: accepting a version twice keeps the first acceptance. Audited."""
+    _require_admin(partner=partner, actor=actor)
+    with transaction.atomic():
+        current = AgreementVersion.objects.select_for_update().filter(
+            pk=version.pk, is_current=True).first()
+        if current is None:
+            raise ApplicationError(_("This agreement version is no longer current; read the "
+                                     "current one."))
+        acceptance, created = AgreementAcceptance.objects.get_or_create(
+            partner=partner, version=current, defaults={"accepted_by": actor})
+        if created:
+            audit_record(actor=actor, action="agreement.accept", target=acceptance,
+                         after={"version": current.version, "title": current.title},
+                         partner=partner)
+    return acceptance
+
+
+def agreement_publish(*, actor, version) -> AgreementVersion:
+    """Make `version` the current program agreement: every partner admin is asked to accept
+    it, and organizations that have not are not offered vendor leads. Audited."""
+    if not getattr(actor, "is_staff", False):
+        raise NotAllowed(_("Only vendor staff can publish agreements."))
+    with transaction.atomic():
+        previous = list(AgreementVersion.objects.select_for_update().filter(is_current=True)
+                        .exclude(pk=version.pk).values_list("version", flat=True))
+        AgreementVersion.objects.filter(is_current=True).exclude(pk=version.pk).update(
+            is_current=False)
+        version.is_current = True
+        version.published_at = version.published_at or timezone.now()
+        version.save(update_fields=["is_current", "published_at"])
+        audit_record(actor=actor, action="agreement.publish", target=version,
+                     before={"current": previous}, after={"current": version.version})
+    return version

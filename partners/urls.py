@@ -14,4 +14,10 @@ urlpatterns = [
     path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation-revoke"),
     path("invitations/accept/<str:token>/", views.invitation_accept, name="invitation-accept"),
     path("rules/", views.rules_of_engagement, name="rules"),
+    path("capabilities/", views.capabilities, name="capabilities"),
+    path("capabilities/case-studies/new/", views.proof_point_edit, name="proof-point-create"),
+    path("capabilities/case-studies/<int:pk>/", views.proof_point_edit, name="proof-point-edit"),
+    path("capabilities/case-studies/<int:pk>/delete/", views.proof_point_delete,
+         name="proof-point-delete"),
+    path("agreement/", views.agreement, name="agreement"),
 ]

@@ -7,20 +7,28 @@ from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
-from partnerportal.decorators import partner_member_required
+from partnerportal.decorators import partner_member_required, staff_required
 from partnerportal.exceptions import ApplicationError
 from partnerportal.forms import add_service_error
 from partners import selectors, services
 from partners.adapters import INVITATION_SESSION_KEY
-from partners.choices import MemberRole
-from partners.forms import InvitationForm, MemberDeactivateForm, MemberRoleForm
+from partners.choices import REVIEWER_ROLES, MemberRole, VocabularyKind
+from partners.forms import (
+    CapabilityProfileForm,
+    InvitationForm,
+    MemberDeactivateForm,
+    MemberRoleForm,
+    ProofPointForm,
+)
+from partners.models import AgreementAcceptance, PartnerOrganization, ProofPoint
 
 
 @require_GET
@@ -174,5 +182,132 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def rules_of_engagement(request: HttpRequest) -> HttpResponse:
     """The program's published rules: tiers, acceptance requirements, windows and SLAs."""
-    context = {"rules": selectors.program_rules_get(), "tiers": selectors.tier_list()}
+    from distribution.matching import rules_text
+
+    context = {"rules": selectors.program_rules_get(), "tiers": selectors.tier_list(),
+               "distribution": rules_text()}
     return render(request, "partners/rules.html", context)
+
+
+# --- capability profile, case studies, agreement (issue 14) ---------------------------------
+
+
+def _profile_context(request: HttpRequest, form=None) -> dict:
+    from distribution.matching import scorecard
+
+    partner = request.partner
+    profile = selectors.capability_profile_get(partner)
+    claims = list(profile.claims.all()) if profile else []
+    by_kind = [(kind.label, [c for c in claims if c.term.kind == kind]) for kind in VocabularyKind]
+    return {"profile": profile, "claims_by_kind": by_kind, "form": form,
+            "proof_points": selectors.proof_point_list(partner),
+            "card": scorecard(partner=partner) if profile else None,
+            "agreement_needed": selectors.agreement_needed(partner)}
+
+
+@require_http_methods(["GET", "POST"])
+@partner_member_required
+def capabilities(request: HttpRequest) -> HttpResponse:
+    """The organization's capability profile, case studies and matching scorecard; partner
+    admins edit the profile here (reps read it)."""
+    partner = request.partner
+    profile = selectors.capability_profile_get(partner)
+    claimed = [c.term_id for c in profile.claims.all()] if profile else []
+    initial = {"capacity": profile.capacity if profile else 3,
+               "summary": profile.summary if profile else ""}
+    form = None
+    if request.membership.is_admin:
+        form = CapabilityProfileForm(request.POST or None, initial=initial, claimed_ids=claimed)
+        for name in form.fields:
+            if name.startswith("terms_"):
+                form.initial[name] = claimed
+    elif request.method == "POST":
+        raise PermissionDenied
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.profile_save(partner=partner, actor=request.user,
+                                  capacity=form.cleaned_data["capacity"],
+                                  summary=form.cleaned_data["summary"], terms=form.selected_terms())
+        except (ApplicationError, ValidationError) as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Capability profile saved. New claims wait for your "
+                                        "partner owner's verification."))
+            return redirect("partners:capabilities")
+    return render(request, "partners/profile_capabilities.html", _profile_context(request, form))
+
+
+@require_http_methods(["GET", "POST"])
+@partner_member_required(role=MemberRole.ADMIN)
+def proof_point_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Add (no pk) or edit a case study of the admin's own organization."""
+    point = get_object_or_404(ProofPoint.objects.for_partner(request.partner), pk=pk) if pk else None
+    initial = {f: getattr(point, f) for f in ProofPointForm.base_fields} if point else None
+    form = ProofPointForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.proof_point_save(partner=request.partner, actor=request.user,
+                                      data=form.cleaned_data, proof_point=point)
+        except (ApplicationError, ValidationError) as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Case study saved; it counts fully once verified."))
+            return redirect("partners:capabilities")
+    return render(request, "partners/profile_proof_point.html", {"form": form, "point": point})
+
+
+@require_POST
+@partner_member_required(role=MemberRole.ADMIN)
+def proof_point_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    point = get_object_or_404(ProofPoint.objects.for_partner(request.partner), pk=pk)
+    services.proof_point_delete(partner=request.partner, actor=request.user, proof_point=point)
+    messages.success(request, _("Case study removed."))
+    return redirect("partners:capabilities")
+
+
+@require_http_methods(["GET", "POST"])
+@partner_member_required
+def agreement(request: HttpRequest) -> HttpResponse:
+    """The current program agreement; a partner admin accepts it for the organization."""
+    current = selectors.agreement_current()
+    acceptance = (AgreementAcceptance.objects.for_partner(request.partner)
+                  .filter(version=current).select_related("accepted_by").first()
+                  if current else None)
+    if request.method == "POST":
+        if not request.membership.is_admin:
+            raise PermissionDenied
+        if current is None or str(current.pk) != request.POST.get("version"):
+            messages.error(request, _("The agreement changed while you were reading it; "
+                                      "read the current version."))
+            return redirect("partners:agreement")
+        services.agreement_accept(partner=request.partner, actor=request.user, version=current)
+        messages.success(request, _("Agreement accepted for your organization."))
+        return redirect("partners:agreement")
+    return render(request, "partners/profile_agreement.html",
+                  {"agreement": current, "acceptance": acceptance})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(roles=REVIEWER_ROLES)
+def staff_partner_profile(request: HttpRequest, pk: int) -> HttpResponse:
+    """A partner owner checks an organization's claims and case studies and verifies them
+    (the ticked ones, or all)."""
+    partner = get_object_or_404(PartnerOrganization, pk=pk)
+    profile = selectors.capability_profile_get(partner)
+    if request.method == "POST" and profile is not None:
+        every = request.POST.get("all") == "1"
+        services.profile_verify(
+            actor=request.user, partner=partner,
+            claim_ids=None if every else request.POST.getlist("claim"),
+            proof_point_ids=None if every else request.POST.getlist("proof_point"))
+        messages.success(request, _("Verified."))
+        return redirect("reviews:partner-profile", pk=partner.pk)
+    from distribution.matching import scorecard
+
+    claims = list(profile.claims.all()) if profile else []
+    return render(request, "partners/profile_staff.html", {
+        "partner": partner, "profile": profile,
+        "claims_by_kind": [(k.label, [c for c in claims if c.term.kind == k]) for k in VocabularyKind],
+        "proof_points": selectors.proof_point_list(partner),
+        "card": scorecard(partner=partner) if profile else None,
+        "agreement_needed": selectors.agreement_needed(partner)})

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from partners import views as partner_views
 from reviews import imports
 from reviews.views import attribution, deal, handoff, queue
 
@@ -33,6 +34,8 @@ urlpatterns = [
     path("disputes/<int:pk>/resolve/", attribution.dispute_resolve_view, name="dispute-resolve"),
     path("disputes/attachments/<int:pk>/", attribution.dispute_attachment,
          name="dispute-attachment"),
+    path("partners/<int:pk>/profile/", partner_views.staff_partner_profile,
+         name="partner-profile"),
     path("imports/", imports.crm_import_list, name="crm-import-list"),
     path("imports/<int:pk>/", imports.crm_import_detail, name="crm-import-detail"),
     path("imports/<int:pk>/errors.csv", imports.crm_import_errors, name="crm-import-errors"),

@@ -160,6 +160,10 @@ SWEEP: dict[str, Fill] = {
     "partners:member-reactivate": Fill(
         TENANT, {"pk": lambda w: w.deal_b.created_by.membership.pk}, POST
     ),
+    # Capability profile (issue 14): partner B's case study answers 404 to partner A.
+    "partners:proof-point-edit": Fill(TENANT, {"pk": lambda w: _proof_point_of(w.deal_b)}, GET_POST),
+    "partners:proof-point-delete": Fill(TENANT, {"pk": lambda w: _proof_point_of(w.deal_b)}, POST),
+    "reviews:partner-profile": Fill(STAFF, {"pk": lambda w: w.deal_b.partner_id}, GET_POST),
     "partners:invitation-accept": Fill(
         PUBLIC_TOKEN, {"token": lambda world: secrets.token_urlsafe(32)}, GET_POST
     ),
@@ -227,6 +231,16 @@ SWEEP: dict[str, Fill] = {
     "deal-submit": Fill(TENANT, {"pk": DEAL_B, "format": FORMAT}, POST, api=True),
     "deal-withdraw": Fill(TENANT, {"pk": DEAL_B, "format": FORMAT}, POST, api=True),
 }
+
+def _proof_point_of(deal: Deal) -> int:
+    """A case study of the deal's organization, created on first use."""
+    from partners.models import ProofPoint, Vocabulary
+
+    point = ProofPoint.objects.filter(partner=deal.partner).first() or ProofPoint.objects.create(
+        partner=deal.partner, title="Bravo case", outcome="Done", completed_on="2025-01-01",
+        vertical=Vocabulary.objects.filter(kind="vertical").first())
+    return point.pk
+
 
 def _notification_of(deal: Deal) -> int:
     """A notification to the deal's creator that names the deal's company."""
