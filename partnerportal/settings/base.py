@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "reviews",
     "attribution",
     "distribution",
+    "measurements",
 ]
 
 MIDDLEWARE = [
