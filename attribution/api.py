@@ -79,26 +79,26 @@ class CaseDealSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     partner = serializers.IntegerField(source="partner_id", read_only=True)
     partner_name = serializers.CharField(source="partner.name", read_only=True)
-    holds = serializers.SerializerMethodField(
-        help_text=gettext_lazy("The registration that holds by the program's rule."))
 
     class Meta:
         model = Deal
         fields = ["id", "reference", "partner", "partner_name", "company_name", "status",
-                  "submitted_at", "routing_paused", "holds"]
+                  "submitted_at", "routing_paused"]
+        read_only_fields = fields
+
+
+class CaseDealDetailSerializer(CaseDealSerializer):
+    holds = serializers.SerializerMethodField(
+        help_text=gettext_lazy("The registration that holds by the program's rule."))
+    matched_fields = serializers.SerializerMethodField()
+
+    class Meta(CaseDealSerializer.Meta):
+        fields = [*CaseDealSerializer.Meta.fields, "holds", "introduction_path",
+                  "relationship_notes", "matched_fields"]
         read_only_fields = fields
 
     def get_holds(self, deal: Deal) -> bool:
         return deal.pk == self.context.get("holder_id")
-
-
-class CaseDealDetailSerializer(CaseDealSerializer):
-    matched_fields = serializers.SerializerMethodField()
-
-    class Meta(CaseDealSerializer.Meta):
-        fields = [*CaseDealSerializer.Meta.fields, "introduction_path", "relationship_notes",
-                  "matched_fields"]
-        read_only_fields = fields
 
     def get_matched_fields(self, deal: Deal) -> list[str]:
         fields = set()

@@ -423,3 +423,19 @@ def test_add_a_row_splits_three_ways_in_chromium_without_policy_violations(live_
     lines = Attribution.objects.filter(deal=first, status=AttributionStatus.APPROVED)
     assert sorted(str(a.share) for a in lines) == ["20.00", "30.00", "50.00"]
     assert lines.get(direct=True).partner_id is None
+
+
+def test_the_case_page_reads_a_fixed_number_of_queries_whatever_its_size(
+        pair, vendor, partner_a, admin_a, django_assert_max_num_queries):
+    first, _second = pair
+    url = first.conflict_case.get_absolute_url()
+    with django_assert_max_num_queries(40) as small:
+        vendor.owner_client.get(url)
+    for _ in range(3):  # three more registrations of the same customer join the case
+        extra = DealFactory(partner=partner_a, created_by=admin_a, status=DealStatus.SUBMITTED,
+                            company_name="Globex Corporation", website="globex.com",
+                            submitted_at=timezone.now())
+        deal_screening_run(deal_id=extra.pk)
+    assert Deal.objects.filter(conflict_case=first.conflict_case_id).count() == 5
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        vendor.owner_client.get(url)
