@@ -426,6 +426,14 @@ def measurements_read(partner=None, *, scope: Scope) -> list[MeasureResult]:
     return results
 
 
+def _chart_value(value, kind: str):
+    """A month without records is 0 for a count and a gap for anything else; rates are
+    drawn in percent."""
+    if value is None:
+        return 0 if kind == COUNT else None
+    return round(value * 100, 1) if kind == RATE else value
+
+
 def chart_series(results: list[MeasureResult], scope: Scope) -> dict:
     """Month-by-month series for the charts: the rows of a `BY_MONTH` read laid out over
     every month of the scope (a month without records is 0, or a gap for a rate)."""
@@ -437,8 +445,9 @@ def chart_series(results: list[MeasureResult], scope: Scope) -> dict:
         kinds = {c.key: c.kind for c in result.measure.columns}
         charts[result.measure.key] = {
             "title": str(result.measure.title), "labels": labels,
-            "datasets": [{"label": labels_of[key], "data": [
-                by_month.get(m, {}).get(key, 0 if kinds[key] == COUNT else None)
-                for m in labels]} for key in result.measure.chart],
+            "datasets": [{"label": labels_of[key] + (" (%)" if kinds[key] == RATE else ""),
+                          "data": [_chart_value(by_month.get(m, {}).get(key), kinds[key])
+                                   for m in labels]}
+                         for key in result.measure.chart],
         }
     return charts

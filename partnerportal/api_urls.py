@@ -17,6 +17,7 @@ from attribution.api import (
     StaffPayoutCsvView,
 )
 from leads.api import DealViewSet
+from measurements.api import StaffMeasurementsView
 from reviews.api import (
     DealScreeningView,
     RejectionReasonListView,
@@ -57,6 +58,8 @@ urlpatterns = [
     path("deals/<int:pk>/attribution/", DealAttributionView.as_view(), name="deal-attribution"),
     path("deals/<int:pk>/disputes/", DealDisputeView.as_view(), name="deal-disputes"),
     path("staff/payouts/<int:pk>/csv/", StaffPayoutCsvView.as_view(), name="staff-payout-csv"),
+    # The program's measures (measurements/api.py).
+    path("staff/measurements/", StaffMeasurementsView.as_view(), name="staff-measurements"),
     *router.urls,
     # Any other path under api/v1/ answers a JSON 404, as the routes above do for an unknown
     # id (not Django's HTML page, which the published schema does not describe).

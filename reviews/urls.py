@@ -2,7 +2,7 @@ from django.urls import path
 
 from partners import views as partner_views
 from reviews import imports
-from reviews.views import attribution, deal, handoff, queue
+from reviews.views import attribution, deal, handoff, measurements, queue
 
 app_name = "reviews"
 
@@ -36,6 +36,8 @@ urlpatterns = [
          name="dispute-attachment"),
     path("partners/<int:pk>/profile/", partner_views.staff_partner_profile,
          name="partner-profile"),
+    path("measurements/", measurements.measurements_dashboard, name="measurements"),
+    path("measurements/export.csv", measurements.measurements_csv, name="measurements-csv"),
     path("imports/", imports.crm_import_list, name="crm-import-list"),
     path("imports/<int:pk>/", imports.crm_import_detail, name="crm-import-detail"),
     path("imports/<int:pk>/errors.csv", imports.crm_import_errors, name="crm-import-errors"),

@@ -200,6 +200,7 @@ def test_chart_series_lay_each_measure_over_every_month(partner_a, staff):
     assert charts["decisions"]["labels"] == ["2026-09", "2026-10", "2026-11"]
     assert charts["decisions"]["datasets"][0]["data"] == [0, 0, 1]
     assert charts["conversion"]["datasets"][0]["data"] == [None, None, 0.0]
+    assert charts["duplicates"]["datasets"][0]["label"].endswith("(%)")
 
 
 def _program(partners, deals_each: int, staff) -> None:

@@ -1,0 +1,98 @@
+"""The measures laid out for pages, charts and CSV: one table per measure with its
+definition, the rows' cells formatted by the column's kind, and the CSV rows.
+
+Works on the selectors' aggregated rows only (one per group), never on records.
+"""
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+from django.utils.formats import date_format, number_format
+
+from measurements.selectors import (
+    BY_MONTH,
+    BY_PARTNER,
+    BY_TIER,
+    HOURS,
+    PER_100,
+    RATE,
+    MeasureResult,
+    Scope,
+    chart_series,
+    measurements_read,
+)
+
+CSV_HEADER = ["measure", "month", "partner", "tier", "quantity", "value", "numerator",
+              "denominator", "date"]
+
+
+def cell(value, kind: str) -> str:
+    if value is None:
+        return "—"
+    if kind == RATE:
+        return number_format(value * 100, decimal_pos=1) + " %"
+    if kind in (PER_100, HOURS):
+        return number_format(value, decimal_pos=1)
+    return number_format(value, force_grouping=True)
+
+
+def tables(results: list[MeasureResult], scope: Scope) -> list[dict]:
+    """Per measure: its definition, column labels and rows of formatted cells."""
+    out = []
+    for result in results:
+        columns = result.measure.columns
+        out.append({
+            "key": result.measure.key, "title": result.measure.title,
+            "numerator": result.numerator, "denominator": result.measure.denominator,
+            "date": result.measure.date,
+            "show_partner": scope.by == BY_PARTNER,
+            "show_tier": scope.by in (BY_PARTNER, BY_TIER),
+            "columns": [c.label for c in columns],
+            "rows": [{"month": date_format(row.month, "YEAR_MONTH_FORMAT"),
+                      "partner": row.partner, "tier": row.tier,
+                      "cells": [cell(row.values.get(c.key), c.kind) for c in columns]}
+                     for row in result.rows],
+        })
+    return out
+
+
+def dashboard(partner, *, scope: Scope) -> dict:
+    """Tables for the scope's grouping and month-by-month charts: the measures read once
+    for the tables and, unless the tables are already by month, once by month."""
+    results = measurements_read(partner, scope=scope)
+    monthly = (results if scope.by == BY_MONTH
+               else measurements_read(partner, scope=replace(scope, by=BY_MONTH)))
+    return {"tables": tables(results, scope), "charts": chart_series(monthly, scope),
+            "results": results}
+
+
+def csv_rows(results: list[MeasureResult]) -> Iterator[list]:
+    """One line per group and quantity (long format), numbers left as numbers."""
+    for result in results:
+        m = result.measure
+        for row in result.rows:
+            for column in m.columns:
+                value = row.values.get(column.key)
+                yield [m.key, row.month.strftime("%Y-%m"), row.partner, row.tier, column.key,
+                       value, str(result.numerator), str(m.denominator), str(m.date)]
+
+
+def api_payload(results: list[MeasureResult], scope: Scope) -> dict:
+    """The API's answer: each measure's definition and its rows (values by column key)."""
+    return {
+        "month_from": scope.month_from.strftime("%Y-%m"),
+        "month_to": scope.month_to.strftime("%Y-%m"), "by": scope.by,
+        "measures": [{
+            "key": r.measure.key, "title": str(r.measure.title),
+            "numerator": str(r.numerator), "denominator": str(r.measure.denominator),
+            "date": str(r.measure.date),
+            "columns": [{"key": c.key, "label": str(c.label), "kind": c.kind}
+                        for c in r.measure.columns],
+            "rows": [{"month": row.month.strftime("%Y-%m"),
+                      "partner": ({"id": row.partner_id, "name": row.partner}
+                                  if row.partner_id else None),
+                      "tier": {"id": row.tier_id, "name": row.tier} if row.tier_id else None,
+                      "values": row.values} for row in r.rows],
+        } for r in results],
+    }
+
