@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/login/", signin.login, name="account_login"),  # 429 when throttled
     path("accounts/", include("allauth.urls")),
     path("partner/attribution/", include("attribution.urls")),
+    path("partner/offers/", include("distribution.urls")),
     path("partner/scorecard/", include("measurements.urls")),
     path("partner/", include("partners.urls")),
     path("deals/", include("leads.urls")),

@@ -2,7 +2,7 @@ from django.urls import path
 
 from partners import views as partner_views
 from reviews import imports
-from reviews.views import attribution, deal, handoff, measurements, queue
+from reviews.views import attribution, deal, handoff, measurements, queue, vendor_leads
 
 app_name = "reviews"
 
@@ -41,4 +41,14 @@ urlpatterns = [
     path("imports/", imports.crm_import_list, name="crm-import-list"),
     path("imports/<int:pk>/", imports.crm_import_detail, name="crm-import-detail"),
     path("imports/<int:pk>/errors.csv", imports.crm_import_errors, name="crm-import-errors"),
+    path("vendor-leads/", vendor_leads.vendor_lead_queue, name="vendor-lead-queue"),
+    path("vendor-leads/new/", vendor_leads.vendor_lead_new, name="vendor-lead-new"),
+    path("vendor-leads/<int:pk>/", vendor_leads.vendor_lead_detail, name="vendor-lead-detail"),
+    path("vendor-leads/<int:pk>/offer/", vendor_leads.vendor_lead_offer, name="vendor-lead-offer"),
+    path("vendor-leads/offers/<int:pk>/approve/", vendor_leads.vendor_lead_offer_approve,
+         name="vendor-lead-offer-approve"),
+    path("vendor-leads/imports/", vendor_leads.vendor_lead_import_list,
+         name="vendor-lead-import-list"),
+    path("vendor-leads/imports/<int:pk>/", vendor_leads.vendor_lead_import_detail,
+         name="vendor-lead-import-detail"),
 ]
