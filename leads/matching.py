@@ -1,16 +1,20 @@
 """Duplicate and conflict detection: retrieve candidates, score them, classify matches.
 
-Retrieval is cheap and index-backed: exact normalized keys (domain, e-mail, phone) plus
+Retrieval is cheap and index-backed: exact normalized keys (domain, e-mail, phone, the
+same building's address key; a CRM contact's e-mail or phone brings its account) plus
 trigram word similarity between the distinctive words of company names (a pg_trgm GIN
 index on (country, name_words) on PostgreSQL; an in-process rapidfuzz scan on SQLite), one
-statement per table in one transaction. Scoring then compares the fields one by one with
-rapidfuzz and gives one score, the fields that matched and reasons a reviewer can read.
+statement per table in one transaction. So a record whose name differs is still found by
+a shared key, and scoring decides.
 
-A shared word is not a match: names are compared whole (ratio and token-sort ratio, never
-token-set), and a company-name match is discounted when the two records carry different
-websites or countries.
+Scoring is `leads.evidence`: each field's comparison adds or takes away evidence in bits,
+weighted by how frequent the agreeing value is among existing records, and the reasons
+are written from the same comparisons. Every match reaches the reviewer with its kind;
+a CRM account with nothing else to say is a "known account".
 """
 
+import functools
+import operator
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,14 +22,18 @@ from datetime import datetime
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection, transaction
-from django.db.models import Q
-from rapidfuzz import fuzz, process
+from django.db.models import Prefetch, Q
+from rapidfuzz import process
 
+from leads import evidence
 from leads.choices import DealStatus
-from leads.models import Account, Deal
-from leads.normalize import is_generic, name_words, registrable_domain
+from leads.evidence import MATCH_THRESHOLD, Frequencies, company_similarity
+from leads.models import Account, Contact, Deal
+from leads.normalize import name_words, registrable_domain, street_number
 
-MATCH_THRESHOLD = 0.75
+__all__ = ["MATCH_THRESHOLD", "Match", "Subject", "candidates", "classify",
+           "company_similarity", "find_matches", "score"]
+
 # company_similarity at least this: the names count as a matched field.
 NAME_MATCH = 80
 # word_similarity between the distinctive words of two names at least this: retrieval.
@@ -35,7 +43,7 @@ CANDIDATE_LIMIT = 25
 CANDIDATE_DEAL_FIELDS = (
     "partner", "status", "source", "website", "contact_name", "need", "submitted_at",
     "created_at", "norm_company", "norm_email", "norm_email_domain", "norm_phone",
-    "norm_country",
+    "norm_country", "norm_city", "norm_postal_code", "norm_street",
 )
 # Statuses of other registrations worth comparing against (drafts are private work).
 COMPARABLE_STATUSES = [s for s in DealStatus.values if s not in {DealStatus.DRAFT}]
@@ -46,7 +54,8 @@ class Subject:
     """The comparable fields of a deal or account, already normalized.
 
     `web` is the registrable domain of the website, `mail_domain` that of the contact's
-    (non-free) e-mail; either identifies the company.
+    (non-free) e-mail; either identifies the company. An account's `emails`, `phones` and
+    `contacts` include those of its CRM contacts.
     """
 
     company: str
@@ -58,6 +67,21 @@ class Subject:
     contact: str = ""
     need: str = ""
     at: datetime | None = None
+    city: str = ""
+    postal: str = ""
+    street: str = ""
+    kind: str = "deal"
+    emails: set[str] = field(default_factory=set)
+    phones: set[str] = field(default_factory=set)
+    contacts: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        if self.email:
+            self.emails.add(self.email)
+        if self.phone:
+            self.phones.add(self.phone)
+        if self.contact:
+            self.contacts.add(self.contact)
 
     @property
     def domains(self) -> set[str]:
@@ -67,89 +91,66 @@ class Subject:
     def primary_domain(self) -> str:
         return self.web or self.mail_domain
 
+    @property
+    def street_number(self) -> str:
+        return street_number(self.street)
+
     @classmethod
     def of_deal(cls, deal: Deal) -> "Subject":
         return cls(company=deal.norm_company, web=registrable_domain(deal.website),
                    mail_domain=deal.norm_email_domain, email=deal.norm_email,
                    phone=deal.norm_phone, country=deal.norm_country,
                    contact=(deal.contact_name or "").strip().lower(), need=deal.need or "",
-                   at=deal.submitted_at or deal.created_at)
+                   at=getattr(deal, "submitted_at", None) or deal.created_at,
+                   # A vendor lead stands in as a deal too, without an address.
+                   city=getattr(deal, "norm_city", ""),
+                   postal=getattr(deal, "norm_postal_code", ""),
+                   street=getattr(deal, "norm_street", ""))
 
     @classmethod
-    def of_account(cls, account: Account) -> "Subject":
+    def of_account(cls, account: Account, contacts: list[Contact] | None = None) -> "Subject":
+        """An account with its CRM contacts (`contacts`, or those prefetched as
+        `matching_contacts`)."""
+        if contacts is None:
+            contacts = getattr(account, "matching_contacts", [])
         return cls(company=account.norm_company, web=account.norm_domain,
-                   country=(account.country or "").upper())
+                   country=(account.country or "").upper(), phone=account.norm_phone,
+                   city=account.norm_city, postal=account.norm_postal_code,
+                   street=account.norm_street, kind="account",
+                   emails={c.norm_email for c in contacts if c.norm_email},
+                   phones={c.norm_phone for c in contacts if c.norm_phone},
+                   contacts={c.norm_name for c in contacts if c.norm_name})
 
 
 @dataclass
 class Match:
-    """A scored candidate: `target` is a Deal or an Account."""
+    """A scored candidate: `target` is a Deal or an Account. `bits` is the evidence
+    total, `weights` the bits of each field that counted."""
 
     target: Deal | Account
     score: float
     matched_fields: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    bits: float = 0.0
+    weights: dict[str, float] = field(default_factory=dict)
 
 
-def company_similarity(a: str, b: str) -> float:
-    """0–100: how alike two normalized company names are, compared as whole names."""
-    if not a or not b:
-        return 0.0
-    return max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
-
-
-def score(subject: Subject, other: Subject) -> Match | None:
-    """Compare two subjects field by field; None when nothing identifies them as one."""
-    m = Match(target=None, score=0.0)  # type: ignore[arg-type]
-    base = 0.0
-    if subject.email and subject.email == other.email:
-        base = max(base, 0.97)
-        m.matched_fields.append("email")
-        m.reasons.append(f"same contact e-mail {subject.email}")
-    shared = sorted(subject.domains & other.domains)
-    if shared:
-        base = max(base, 0.92)
-        m.matched_fields.append("domain")
-        m.reasons.append(f"same registrable domain {shared[0]}")
-    if subject.phone and subject.phone == other.phone:
-        base = max(base, 0.85)
-        m.matched_fields.append("phone")
-        m.reasons.append(f"same phone {subject.phone}")
-    name = company_similarity(subject.company, other.company)
-    if name >= NAME_MATCH:
-        m.matched_fields.append("company")
-        m.reasons.append(f"company names {name:.0f}% alike")
-        base = max(base, 0.88 if name >= 95 else 0.80 if name >= 88 else 0.65)
-    if base == 0.0:
+def score(subject: Subject, other: Subject, freq: Frequencies | None = None) -> Match | None:
+    """Weigh the evidence that two subjects are one company; None when no field agrees."""
+    bits, found = evidence.weigh(subject, other, freq or Frequencies(), domains_related)
+    agreeing = [e for e in found if e.bits > 0]
+    if not any(e.field in evidence.IDENTIFYING or e.field == "company" for e in agreeing):
         return None
-    identity = {"email", "domain", "phone"} & set(m.matched_fields)
-    countries_differ = bool(subject.country and other.country and subject.country != other.country)
-    mine, theirs = subject.primary_domain, other.primary_domain
-    if mine and theirs and not identity & {"email", "domain"}:
-        distinctive = not is_generic(subject.company)
-        related = (domains_related(mine, theirs, subject.company)
-                   or domains_related(mine, theirs, other.company))
-        same_brand = related or "phone" in identity
-        if name >= 90 and distinctive and not countries_differ and same_brand:
-            base -= 0.05
-            m.reasons.append(f"related domains ({mine} / {theirs})" if related
-                             else f"other website ({mine} / {theirs}), same phone")
-        else:
-            base -= 0.25
-            m.reasons.append(f"different websites ({mine} / {theirs})")
-    if countries_differ and not identity:
-        base -= 0.2
-        m.reasons.append(f"different countries ({subject.country} / {other.country})")
-    if not identity and is_generic(subject.company):
-        base -= 0.15
-        m.reasons.append("the name is made of common business words only")
-    same_person = bool(subject.contact and other.contact
-                       and fuzz.token_sort_ratio(subject.contact, other.contact) >= 90)
-    if identity == {"phone"} and other.company and name < 60 and not same_person:
-        base -= 0.3
-        m.reasons.append("only the phone number is shared; company names differ")
-    base += _corroboration(subject, other, m, name)
-    m.score = round(max(0.0, min(base, 1.0)), 3)
+    m = Match(target=None, score=evidence.score_of(bits), bits=bits,  # type: ignore[arg-type]
+              weights={e.field: e.bits for e in found})
+    m.matched_fields = [e.field for e in agreeing if e.field != "company" or e.outcome in {
+        "exact", "alike", "typo", "close", "contained"}]
+    if subject.country and subject.country == other.country and m.matched_fields:
+        m.matched_fields.append("country")
+    m.reasons = [e.reason for e in found if e.reason]
+    if subject.at and other.at and abs((subject.at - other.at).days) <= 30:
+        m.matched_fields.append("dates")
+        m.reasons.append(f"registered {abs((subject.at - other.at).days)} days apart")
     return m
 
 
@@ -170,27 +171,6 @@ def domains_related(a: str, b: str, company: str) -> bool:
 def _label(domain: str) -> str:
     """The registrable label without its suffix or punctuation: 'perry-us.net' -> 'perryus'."""
     return "".join(ch for ch in domain.split(".", 1)[0] if ch.isalnum())
-
-
-def _corroboration(subject: Subject, other: Subject, m: Match, name: float) -> float:
-    """Small boosts from fields that agree but do not identify a company on their own."""
-    bonus = 0.0
-    if subject.contact and other.contact and fuzz.token_sort_ratio(subject.contact, other.contact) >= 90:
-        bonus += 0.04
-        m.matched_fields.append("contact_name")
-        m.reasons.append("same contact name")
-    if m.matched_fields and subject.country and subject.country == other.country:
-        m.matched_fields.append("country")
-    if subject.need and other.need and fuzz.token_set_ratio(subject.need, other.need) >= 80:
-        bonus += 0.02
-        m.matched_fields.append("need")
-        m.reasons.append("needs described alike")
-    if subject.at and other.at and abs((subject.at - other.at).days) <= 30:
-        m.matched_fields.append("dates")
-        m.reasons.append(f"registered {abs((subject.at - other.at).days)} days apart")
-    if {"domain", "company"} <= set(m.matched_fields) or (name >= NAME_MATCH and "email" in m.matched_fields):
-        bonus += 0.03
-    return bonus
 
 
 @contextmanager
@@ -251,56 +231,113 @@ def _either(by_keys, by_name):
     return [row["id"] for row in by_keys] + list(by_name)
 
 
-def _deal_candidates(deal: Deal) -> list[Deal]:
-    """Other registrations (any partner, any source) that may be the same end customer."""
-    others = Deal.objects.exclude(pk=deal.pk).filter(status__in=COMPARABLE_STATUSES)
+def _deal_keys(deal: Deal) -> Q:
+    """Exact keys another record may share with the deal: domain, e-mail, phone, address."""
     domains = sorted(Subject.of_deal(deal).domains)
     keys = Q(pk__in=[])  # matches nothing: a deal without keys is searched by name only
     if domains:
         keys |= Q(norm_domain__in=domains) | Q(norm_email_domain__in=domains)
-    for name in ("norm_email", "norm_phone"):
-        value = getattr(deal, name)
+    for name in ("norm_email", "norm_phone", "norm_address"):
+        value = getattr(deal, name, "")
         if value:
             keys |= Q(**{name: value})
-    ids = _either(others.filter(keys), _similar_names(_same_country(others, "norm_country", deal),
-                                                      deal.norm_company))
+    return keys
+
+
+def _deal_candidates(deal: Deal) -> list[Deal]:
+    """Other registrations (any partner, any source) that may be the same end customer."""
+    others = Deal.objects.exclude(pk=deal.pk).filter(status__in=COMPARABLE_STATUSES)
+    ids = _either(others.filter(_deal_keys(deal)),
+                  _similar_names(_same_country(others, "norm_country", deal), deal.norm_company))
     return list(Deal.objects.filter(pk__in=ids).only(*CANDIDATE_DEAL_FIELDS).order_by())
 
 
 def _account_candidates(deal: Deal) -> list[Account]:
-    """CRM accounts that may be the deal's end customer, with their opportunities loaded."""
+    """CRM accounts that may be the deal's end customer: by domain, phone or address, by a
+    CRM contact with the deal's e-mail or phone, or by name; with their opportunities and
+    contacts loaded."""
     accounts = Account.objects.all()
     domains = sorted(Subject.of_deal(deal).domains)
-    by_keys = accounts.filter(norm_domain__in=domains)
-    ids = _either(by_keys, _similar_names(_same_country(accounts, "country", deal),
-                                          deal.norm_company))
-    return list(Account.objects.filter(pk__in=ids).prefetch_related("opportunities").order_by())
+    keys = Q(norm_domain__in=domains) if domains else Q(pk__in=[])
+    for name in ("norm_phone", "norm_address"):
+        if getattr(deal, name, ""):
+            keys |= Q(**{name: getattr(deal, name)})
+    contact_keys = [Q(**{name: getattr(deal, name)}) for name in ("norm_email", "norm_phone")
+                    if getattr(deal, name, "")]
+    if contact_keys:
+        by_contact = Contact.objects.filter(erased_at__isnull=True).filter(
+            functools.reduce(operator.or_, contact_keys))
+        keys |= Q(pk__in=by_contact.values("account_id")[:CANDIDATE_LIMIT])
+    ids = _either(accounts.filter(keys), _similar_names(_same_country(accounts, "country", deal),
+                                                        deal.norm_company))
+    return list(Account.objects.filter(pk__in=ids).prefetch_related(
+        "opportunities", Prefetch("contacts", to_attr="matching_contacts",
+                                  queryset=Contact.objects.filter(erased_at__isnull=True)))
+        .order_by())
 
 
 def candidates(deal: Deal) -> tuple[list[Deal], list[Account]]:
     """Registrations and CRM accounts that may be the deal's end customer: those sharing
-    an exact key (domain, e-mail, phone) or a similar name, read in one transaction."""
+    an exact key (domain, e-mail, phone, address; a CRM contact's e-mail or phone) or a
+    similar name, read in one transaction."""
     with _name_search():
         return _deal_candidates(deal), _account_candidates(deal)
 
 
+def _vendor_lead_candidates(deal: Deal) -> list:
+    """Open vendor leads that may be the deal's end customer: an exact key, or a name
+    compared in process (open vendor leads are few; no name index is kept for them). A
+    deal standing in for a vendor lead (`vendor_lead` set, unsaved) skips that lead."""
+    from distribution.choices import VendorLeadStatus
+    from distribution.models import VendorLead
+
+    open_leads = VendorLead.objects.filter(status__in=[
+        VendorLeadStatus.NEW, VendorLeadStatus.READY, VendorLeadStatus.OFFERED,
+        VendorLeadStatus.HELD]).exclude(pk=deal.vendor_lead_id or 0)
+    domains = sorted(Subject.of_deal(deal).domains)
+    keys = Q(norm_domain__in=domains) | Q(norm_email_domain__in=domains) if domains else Q(pk__in=[])
+    for name in ("norm_email", "norm_phone"):
+        if getattr(deal, name):
+            keys |= Q(**{name: getattr(deal, name)})
+    ids = set(open_leads.filter(keys).values_list("id", flat=True)[:CANDIDATE_LIMIT])
+    if deal.norm_company:
+        names = dict(_same_country(open_leads, "norm_country", deal).exclude(norm_company="")
+                     .values_list("id", "norm_company")[:5000])
+        found = process.extract(deal.norm_company, names, limit=CANDIDATE_LIMIT,
+                                scorer=lambda a, b, **_kw: company_similarity(a, b),
+                                score_cutoff=NAME_MATCH)
+        ids |= {key for _value, _score, key in found}
+    return list(VendorLead.objects.filter(pk__in=ids)) if ids else []
+
+
 def find_matches(deal: Deal, *, threshold: float = MATCH_THRESHOLD) -> list[Match]:
-    """Every deal or account that scores at least `threshold` against `deal`, best first."""
+    """Every deal, account or open vendor lead that scores at least `threshold` against
+    `deal`, best first."""
     subject = Subject.of_deal(deal)
     deals, accounts = candidates(deal)
+    freq = evidence.frequencies_for(subject)
+    scored = [(lead, Subject.of_deal(lead)) for lead in _vendor_lead_candidates(deal)]
+    scored += [(other, Subject.of_deal(other)) for other in deals]
+    scored += [(account, Subject.of_account(account)) for account in accounts]
     matches = []
-    for other in deals:
-        match = score(subject, Subject.of_deal(other))
+    for target, other in scored:
+        match = score(subject, other, freq)
         if match and match.score >= threshold:
-            match.target = other
-            matches.append(match)
-    for account in accounts:
-        match = score(subject, Subject.of_account(account))
-        if match and match.score >= threshold:
-            match.target = account
+            match.target = target
             matches.append(match)
     # Best first; ties in a fixed order (registrations before accounts, older first).
     return sorted(matches, key=lambda m: (-m.score, isinstance(m.target, Account), m.target.pk))
+
+
+def record_keys(deal: Deal, matches: list[Match]) -> None:
+    """Count the deal's name, words, city and phone among existing records (screening
+    calls this once, with the deal's matches, in the match step's transaction). Its phone
+    counts as another company's only when no match already carries that phone."""
+    same_phone = any("phone" in m.matched_fields and m.weights.get("company", 0) > 0
+                     for m in matches)
+    phones = [] if same_phone else [deal.norm_phone]
+    evidence.key_counts_add(evidence.keys_of(company=deal.norm_company, phones=phones,
+                                             city=deal.norm_city))
 
 
 @dataclass(frozen=True)
@@ -315,6 +352,7 @@ class Classified:
 
 def classify(deal: Deal, match: Match, *, protection_window_days: int) -> list[Classified]:
     """What a match means for `deal`; an account can mean several things at once."""
+    from distribution.models import VendorLead
     from leads.choices import (
         OPEN_OPPORTUNITY_STAGES,
         OPEN_STATUSES,
@@ -324,6 +362,9 @@ def classify(deal: Deal, match: Match, *, protection_window_days: int) -> list[C
     )
 
     target = match.target
+    if isinstance(target, VendorLead):
+        # The vendor's own open lead: held for the partner owner, not a direct-sales conflict.
+        return [Classified(MatchKind.VENDOR_LEAD, MatchTarget.VENDOR_LEAD, target)]
     if isinstance(target, Deal):
         if target.partner_id == deal.partner_id:
             return [Classified(MatchKind.SAME_PARTNER, MatchTarget.DEAL, target)]
@@ -335,6 +376,10 @@ def classify(deal: Deal, match: Match, *, protection_window_days: int) -> list[C
                            holds_registration=_holds(target, deal, protection_window_days))]
     result = []
     open_opportunities = [o for o in target.opportunities.all() if o.stage in OPEN_OPPORTUNITY_STAGES]
+    if not (open_opportunities or target.sales_owner_id or target.is_customer
+            or target.is_strategic):
+        # The vendor knows this company and nothing more applies: the reviewer still sees it.
+        return [Classified(MatchKind.KNOWN_ACCOUNT, MatchTarget.ACCOUNT, target)]
     for opportunity in open_opportunities:
         result.append(Classified(MatchKind.DIRECT_SALES, MatchTarget.OPPORTUNITY, opportunity))
     if not open_opportunities and target.sales_owner_id:

@@ -380,6 +380,8 @@ GENERIC_WORDS = frozenset("""
     semiconductors security cyber materials metals steel plastics textiles apparel
     fashion utilities water environmental recycling marine mining oil gas renewables
     solar wind power interiors architects architecture
+    bistro grill cafe coffee chophouse tavern diner kitchen bar pub pizzeria trattoria
+    steakhouse brasserie bakery deli delicatessen eatery cantina osteria lounge inn
 """.split())
 
 

@@ -126,19 +126,23 @@ def _step_normalize(deal: Deal) -> Callable[[], str]:
 def _step_match(deal: Deal) -> Callable[[], str]:
     window = program_rules_get().protection_window_days
     rows = []
-    for match in matching.find_matches(deal):
+    matches = matching.find_matches(deal)
+    for match in matches:
         for item in matching.classify(deal, match, protection_window_days=window):
             rows.append(DuplicateMatch(
                 deal=deal, kind=item.kind, target_type=item.target_type,
                 target_deal=item.target if item.target_type == MatchTarget.DEAL else None,
                 target_account=item.target if item.target_type == MatchTarget.ACCOUNT else None,
                 target_opportunity=item.target if item.target_type == MatchTarget.OPPORTUNITY else None,
+                target_vendor_lead=item.target if item.target_type == MatchTarget.VENDOR_LEAD else None,
                 target_key=f"{item.target_type}:{item.target.pk}", score=match.score,
                 matched_fields=match.matched_fields, reasons=match.reasons,
                 holds_registration=item.holds_registration))
 
     def persist() -> str:
         DuplicateMatch.objects.bulk_create(rows, ignore_conflicts=True)
+        # The deal is an existing record from now on: its name, phone and city count.
+        matching.record_keys(deal, matches)
         return f"{len(rows)} matches"
 
     return persist
@@ -181,8 +185,10 @@ def _step_tasks(deal: Deal) -> Callable[[], str]:
     def persist() -> str:
         from attribution.services import conflict_case_join
 
-        opened = [review_task_open(deal=deal, kind=TaskKind.ACCEPTANCE_REVIEW, rules=rules).kind]
+        # The case first: it locks its members' rows before this transaction writes to the
+        # audit chain (rows, then chain: the order every screening transaction keeps).
         case = conflict_case_join(deal=deal)
+        opened = [review_task_open(deal=deal, kind=TaskKind.ACCEPTANCE_REVIEW, rules=rules).kind]
         if case is not None:
             opened.append(f"{TaskKind.ATTRIBUTION_CONFLICT} ({case.reference})")
         return ", ".join(opened)
