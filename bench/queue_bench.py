@@ -18,11 +18,12 @@ section "Review queue" of bench/RESULTS.md is replaced with the results.
 """
 
 import argparse
+import json
 import os
 import statistics
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -291,15 +292,19 @@ def _sql_head(sql: str) -> str:
     return f"{kind} of {table}"
 
 
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
+
+
 def render(results: list[SizeResult], *, started: str, machine: dict[str, str],
            command: str, requests: int, seconds: float) -> str:
-    from bench.report import _table
-
     out = [SECTION_START, "## Review queue", "",
            f"Run {started} with `{command}`; {seconds / 60:.1f} minutes in all.", "",
+           *[f"- {key}: {value}" for key, value in machine.items()], "",
            "The staff review queue page (`/staff/`, `reviews.views.queue.review_queue`) "
            "requested in-process with Django's test Client, as a partner owner whose "
-           "session passed MFA, against PostgreSQL over TCP on the machine above "
+           "session passed MFA, against PostgreSQL over TCP "
            f"(database `{DB_NAME}`). Server time is the whole request: session and user, "
            "counts per filter value, my tasks, the filtered page of 50 rows with their "
            "tasks and stop rules, and the template. Per scenario 5 warm-up requests, then "
@@ -407,6 +412,11 @@ def main(argv: list[str] | None = None) -> None:
                 f"{scenario.queries} queries, {scenario.rows} rows of {scenario.total:,}")
         result.loadavg = (before, os.getloadavg()[0])
         results.append(result)
+    raw = ROOT / "var" / "bench-queue.json"
+    raw.parent.mkdir(exist_ok=True)
+    raw.write_text(json.dumps({"results": [asdict(r) for r in results], "machine": machine,
+                               "started": stamp}, indent=1))
+    log(f"Raw results in {raw}")
     section = render(results, started=stamp, machine=machine, requests=args.requests,
                      command="bench/queue_bench.py " + " ".join(argv if argv is not None
                                                           else sys.argv[1:]),
