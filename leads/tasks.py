@@ -119,3 +119,13 @@ def crm_import_run_task(self, import_id: int) -> str:
                 "The database was unavailable for too long; start the import again."))
             raise
         raise self.retry(exc=error, countdown=min(60, 2 * 2**self.request.retries)) from error
+
+
+@shared_task(acks_late=True, time_limit=1800)
+def key_counts_refresh_task() -> int:
+    """Rebuild the key counts duplicate scoring weighs by (leads.evidence): counts are
+    added as deals are screened and accounts imported, and this makes them exact again
+    after edits, withdrawals and deletions. Idempotent: a rebuild from the records."""
+    from leads.evidence import key_counts_refresh
+
+    return key_counts_refresh()

@@ -54,6 +54,11 @@ app.conf.beat_schedule = {
         "task": "audit.tasks.audit_checkpoint_write_task",
         "schedule": crontab(minute="*/10"),
     },
+    # Duplicate scoring's value frequencies (names, phones, cities), rebuilt from records.
+    "leads-key-counts-refresh": {
+        "task": "leads.tasks.key_counts_refresh_task",
+        "schedule": crontab(hour=2, minute=41),
+    },
     "audit-contact-retention": {
         "task": "audit.tasks.personal_data_retention_sweep_task",
         "schedule": crontab(hour=3, minute=17),

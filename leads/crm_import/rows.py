@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from leads.choices import ImportKind
 from leads.crm_import.columns import COLUMNS, MODELS, Lookups, RowProblem
 from leads.crm_import.reader import SourceRow
+from leads.evidence import key_counts_add, keys_of
 from leads.models import Account
 from leads.normalize import (
     address_keys,
@@ -173,6 +174,10 @@ def _upsert(
             changed.append(obj)
             fields.update(diff)
     model.objects.bulk_create(new)
+    if model is Account and new:
+        # New accounts count at once among the values duplicate scoring weighs.
+        key_counts_add(key for obj in new for key in keys_of(
+            company=obj.norm_company, phones=[obj.norm_phone], city=obj.norm_city))
     if changed:
         # Bulk updates skip auto_now, so the timestamp is set here.
         now = timezone.now()

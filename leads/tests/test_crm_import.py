@@ -757,3 +757,13 @@ def test_an_erased_contact_is_blank_audited_and_not_brought_back_by_an_import(se
     contact.refresh_from_db()
     assert contact.email == ""
     assert crm_contact_erase(actor=staff, contact=contact, reason="again")["fields"] == []
+
+
+def test_new_accounts_count_among_the_values_duplicate_scoring_weighs(seller):
+    from leads.models import KeyCount
+
+    run_import(ImportKind.ACCOUNTS, "external_id,name,city\nA-1,Maria's,Boston\nA-2,Marias,Boston\n")
+    assert KeyCount.objects.get(field="name", value="marias").count == 2
+    assert KeyCount.objects.get(field="city", value="boston").count == 2
+    run_import(ImportKind.ACCOUNTS, "external_id,name,city\nA-1,Maria's,Boston\nA-2,Marias,Boston\n")
+    assert KeyCount.objects.get(field="name", value="marias").count == 2  # unchanged rows
