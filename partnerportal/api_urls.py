@@ -16,6 +16,12 @@ from attribution.api import (
     StaffConflictViewSet,
     StaffPayoutCsvView,
 )
+from distribution.api import (
+    DealOutcomeView,
+    OfferViewSet,
+    ScorecardView,
+    StaffVendorLeadViewSet,
+)
 from leads.api import DealViewSet
 from measurements.api import StaffMeasurementsView
 from reviews.api import (
@@ -48,6 +54,8 @@ router.register("staff/conflicts", StaffConflictViewSet, basename="staff-conflic
 router.register("staff/commissions", StaffCommissionViewSet, basename="staff-commission")
 router.register("commissions", CommissionViewSet, basename="commission")
 router.register("payouts", PayoutViewSet, basename="payout")
+router.register("staff/vendor-leads", StaffVendorLeadViewSet, basename="staff-vendor-lead")
+router.register("offers", OfferViewSet, basename="offer")
 
 urlpatterns = [
     # The screening route's old path; it also lives at staff/deals/<pk>/screening/.
@@ -57,6 +65,9 @@ urlpatterns = [
     # Attribution and compensation (attribution/api.py).
     path("deals/<int:pk>/attribution/", DealAttributionView.as_view(), name="deal-attribution"),
     path("deals/<int:pk>/disputes/", DealDisputeView.as_view(), name="deal-disputes"),
+    # Vendor leads, offers and outcome reports (distribution/api.py).
+    path("deals/<int:pk>/outcomes/", DealOutcomeView.as_view(), name="deal-outcomes"),
+    path("scorecard/", ScorecardView.as_view(), name="scorecard"),
     path("staff/payouts/<int:pk>/csv/", StaffPayoutCsvView.as_view(), name="staff-payout-csv"),
     # The program's measures (measurements/api.py).
     path("staff/measurements/", StaffMeasurementsView.as_view(), name="staff-measurements"),

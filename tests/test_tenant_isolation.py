@@ -30,6 +30,7 @@ from django.utils.html import escape
 from rest_framework.authtoken.models import Token
 
 from attribution.tests import sweep
+from distribution.tests import sweep as vl_sweep
 from audit.models import AuditEvent
 from leads.choices import DealStatus, ImportKind
 from leads.models import CrmImport, Deal, DealQuestion
@@ -223,6 +224,25 @@ SWEEP: dict[str, Fill] = {
     # Attribution (partner API): partner B's deal and statement answer 404 to partner A.
     "deal-attribution": Fill(TENANT, {"pk": DEAL_B}, GET, api=True),
     "deal-disputes": Fill(TENANT, {"pk": DEAL_B}, POST, api=True),
+    # Vendor leads and offers (issue 14): an offer made to partner B, B's deal's outcome
+    # reports; staff pages and the staff API for the vendor's lead.
+    "distribution:offer-detail": Fill(TENANT, {"pk": lambda w: vl_sweep.offer_of(w.deal_b)}, GET),
+    "distribution:offer-accept": Fill(TENANT, {"pk": lambda w: vl_sweep.offer_of(w.deal_b)}, POST),
+    "distribution:offer-decline": Fill(TENANT, {"pk": lambda w: vl_sweep.offer_of(w.deal_b)}, POST),
+    "distribution:deal-outcomes": Fill(TENANT, {"pk": DEAL_B}, GET_POST),
+    "reviews:vendor-lead-detail": Fill(STAFF, {"pk": lambda w: vl_sweep.lead_of(w.deal_b)}, GET),
+    "reviews:vendor-lead-offer": Fill(STAFF, {"pk": lambda w: vl_sweep.lead_of(w.deal_b)}, POST),
+    "reviews:vendor-lead-offer-approve": Fill(
+        STAFF, {"pk": lambda w: vl_sweep.offer_of(w.deal_b)}, POST),
+    "reviews:vendor-lead-import-detail": Fill(
+        STAFF, {"pk": lambda w: vl_sweep.import_of(w.deal_b)}, GET),
+    "offer-accept": Fill(TENANT, {"pk": lambda w: vl_sweep.offer_of(w.deal_b)}, POST, api=True),
+    "offer-decline": Fill(TENANT, {"pk": lambda w: vl_sweep.offer_of(w.deal_b)}, POST, api=True),
+    "deal-outcomes": Fill(TENANT, {"pk": DEAL_B}, GET_POST, api=True),
+    "staff-vendor-lead-recommendations": Fill(
+        STAFF_API, {"pk": lambda w: vl_sweep.lead_of(w.deal_b)}, GET, api=True),
+    "staff-vendor-lead-offers": Fill(
+        STAFF_API, {"pk": lambda w: vl_sweep.lead_of(w.deal_b)}, POST, api=True),
     "payout-csv": Fill(TENANT, {"pk": lambda w: sweep.payout_of(w.deal_b), "format": FORMAT}, GET,
                        api=True),
     # The DRF router (api/v1/). `format` would fill format-suffix variants (".json"); the
