@@ -45,6 +45,16 @@ app.conf.beat_schedule = {
         "task": "attribution.tasks.attributions_finalize_task",
         "schedule": crontab(minute=23),
     },
+    # Vendor-lead offers past their SLA time out and cascade; overdue outcome reports are
+    # reminded (once per reporting cadence per deal).
+    "distribution-offers-time-out": {
+        "task": "distribution.tasks.offers_time_out_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    "distribution-outcome-reminders": {
+        "task": "distribution.tasks.outcome_reminders_send_task",
+        "schedule": crontab(hour=8, minute=10),
+    },
     "reviews-protection-expire": {
         "task": "reviews.tasks.deals_protection_expire_task",
         "schedule": crontab(minute="*/15"),
