@@ -38,7 +38,7 @@ def cell(value, kind: str) -> str:
 
 def tables(results: list[MeasureResult], scope: Scope) -> list[dict]:
     """Per measure: its definition, column labels and rows of formatted cells."""
-    out = []
+    out, months = [], {}
     for result in results:
         columns = result.measure.columns
         out.append({
@@ -48,7 +48,8 @@ def tables(results: list[MeasureResult], scope: Scope) -> list[dict]:
             "show_partner": scope.by == BY_PARTNER,
             "show_tier": scope.by in (BY_PARTNER, BY_TIER),
             "columns": [c.label for c in columns],
-            "rows": [{"month": date_format(row.month, "YEAR_MONTH_FORMAT"),
+            "rows": [{"month": months.get(row.month) or months.setdefault(
+                          row.month, date_format(row.month, "YEAR_MONTH_FORMAT")),
                       "partner": row.partner, "tier": row.tier,
                       "cells": [cell(row.values.get(c.key), c.kind) for c in columns]}
                      for row in result.rows],
@@ -70,11 +71,12 @@ def csv_rows(results: list[MeasureResult]) -> Iterator[list]:
     """One line per group and quantity (long format), numbers left as numbers."""
     for result in results:
         m = result.measure
+        definition = [str(result.numerator), str(m.denominator), str(m.date)]
         for row in result.rows:
+            month = row.month.strftime("%Y-%m")
             for column in m.columns:
-                value = row.values.get(column.key)
-                yield [m.key, row.month.strftime("%Y-%m"), row.partner, row.tier, column.key,
-                       value, str(result.numerator), str(m.denominator), str(m.date)]
+                yield [m.key, month, row.partner, row.tier, column.key,
+                       row.values.get(column.key), *definition]
 
 
 def api_payload(results: list[MeasureResult], scope: Scope) -> dict:

@@ -260,8 +260,10 @@ def opportunity_conversion(partner=None, *, scope: Scope) -> list[Row]:
     acceptance: the accept `Decision`'s date, or `decided_at` for a vendor lead's deal
     (accepted by the partner through an offer, with no review decision)."""
     converted = Q(deal__opportunity__isnull=False) | Q(deal__converted_at__isnull=False)
-    reviewed = _grouped(Decision.objects.filter(kind=DecisionKind.ACCEPT), when="created_at",
-                        partner=partner, scope=scope).annotate(
+    # A vendor lead's deal is counted once, by its offer (it never has an accept decision).
+    reviewed = _grouped(Decision.objects.filter(kind=DecisionKind.ACCEPT,
+                                                deal__vendor_lead__isnull=True),
+                        when="created_at", partner=partner, scope=scope).annotate(
         accepted=Count("deal", distinct=True),
         converted=Count("deal", distinct=True, filter=converted))
     offered = _grouped(Deal.objects.filter(vendor_lead__isnull=False), when="decided_at",
