@@ -63,10 +63,15 @@ def conflict_case_join(*, deal: Deal) -> ConflictCase | None:
                    .values_list("conflict_case_id", flat=True))
     open_cases = list(ConflictCase.objects.select_for_update().filter(pk__in=case_ids)
                       .order_by("created_at", "id"))
+    for other in open_cases[1:]:
+        member_ids |= set(other.deals.values_list("pk", flat=True))
+    # Lock every member's row before anything here writes to the audit chain: screening's
+    # other steps lock their own deal's row and then the chain, so taking the chain first
+    # and a rival's row second would deadlock with them (seen with three parallel submits).
+    members = list(Deal.objects.select_for_update().filter(pk__in=member_ids).order_by("pk"))
     if open_cases:
         case, others = open_cases[0], open_cases[1:]
         for other in others:
-            member_ids |= set(other.deals.values_list("pk", flat=True))
             _case_absorb(case, other)
     else:
         case = ConflictCase.objects.create()
@@ -75,7 +80,7 @@ def conflict_case_join(*, deal: Deal) -> ConflictCase | None:
         case.involves_direct_sales = True
         case.save(update_fields=["involves_direct_sales"])
     joined = []
-    for member in Deal.objects.select_for_update().filter(pk__in=member_ids).order_by("pk"):
+    for member in members:
         changes = {}
         if member.conflict_case_id != case.pk:
             changes["conflict_case"] = case.pk
