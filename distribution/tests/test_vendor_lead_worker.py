@@ -29,7 +29,7 @@ def test_leads_created_become_ready_with_their_top_3_on_a_real_worker(celery_wor
                         admin_email=f"admin{n}@worker.test")
     staff = StaffFactory(roles=[StaffRole.PARTNER_OWNER])
     count = int(os.environ.get("VLEAD_BENCH_LEADS", "5"))
-    latencies = []
+    latencies, server, recommend_ms = [], [], []
     for n in range(count):
         started = time.monotonic()
         lead = vendor_lead_create(actor=staff, data={
@@ -49,6 +49,9 @@ def test_leads_created_become_ready_with_their_top_3_on_a_real_worker(celery_wor
         rec = lead.recommendations.get()
         assert len(rec.candidates) == 3 and rec.candidates[0]["rank"] == 1
         assert lead.offers.get().partner_id == rec.candidates[0]["partner"]
+        server.append((lead.ready_at - lead.created_at).total_seconds())
+        recommend_ms.append(rec.duration_ms)
     if os.environ.get("VLEAD_BENCH_OUT"):
         with open(os.environ["VLEAD_BENCH_OUT"], "w") as out:
-            json.dump({"latencies": latencies, "partners": 4}, out)
+            json.dump({"latencies": latencies, "created_to_ready": server,
+                       "recommend_ms": recommend_ms, "partners": 4}, out)
