@@ -6,10 +6,12 @@ is how it changes, and a new rule takes over from the next day. Commissions keep
 snapshot of the rule they used, so nothing here can rewrite what was earned.
 """
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from attribution.choices import CommissionKind
 from attribution.models import (
     Attribution,
     Commission,
@@ -29,15 +31,43 @@ def _is_program_admin(request: HttpRequest) -> bool:
                 and StaffRole.PROGRAM_ADMIN in user_staff_roles(user=user))
 
 
+RULE_FIELDS = ["name", "tier", "product", "source", "kind", "rate", "amount", "currency", "cap",
+               "effective_from", "effective_to"]
+
+
+class CommissionRuleForm(forms.ModelForm):
+    """Says in words what the table's constraints refuse (a value for the kind, dates in
+    order), beside the field concerned."""
+
+    class Meta:
+        model = CommissionRule
+        fields = RULE_FIELDS
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind", getattr(self.instance, "kind", None))
+        if kind == CommissionKind.PERCENT and data.get("rate", self.instance.rate) is None \
+                and "rate" in self.fields:
+            self.add_error("rate", _("A percentage rule needs its rate."))
+        if kind == CommissionKind.FLAT and data.get("amount", self.instance.amount) is None \
+                and "amount" in self.fields:
+            self.add_error("amount", _("A flat rule needs its amount."))
+        start = data.get("effective_from", self.instance.effective_from)
+        end = data.get("effective_to")
+        if start and end and end < start:
+            self.add_error("effective_to", _("The rule cannot end before it starts."))
+        return data
+
+
 @admin.register(CommissionRule)
 class CommissionRuleAdmin(AuditedModelAdmin):
+    form = CommissionRuleForm
     list_display = ["name", "kind", "rate", "amount", "currency", "cap", "tier", "product", "source",
                     "effective_from", "effective_to", "used"]
     list_filter = ["kind", "tier", "currency"]
     search_fields = ["name"]
     list_select_related = ["tier", "product"]
-    fields = ["name", "tier", "product", "source", "kind", "rate", "amount", "currency", "cap",
-              "effective_from", "effective_to"]
+    fields = RULE_FIELDS
 
     def get_queryset(self, request: HttpRequest):
         from django.db.models import Exists, OuterRef

@@ -439,3 +439,17 @@ def test_the_case_page_reads_a_fixed_number_of_queries_whatever_its_size(
     assert Deal.objects.filter(conflict_case=first.conflict_case_id).count() == 5
     with django_assert_max_num_queries(len(small.captured_queries)):
         vendor.owner_client.get(url)
+
+
+@pytest.mark.parametrize(("form", "message"), [
+    ({"kind": "percent", "rate": ""}, "A percentage rule needs its rate."),
+    ({"kind": "flat", "amount": "", "rate": "5"}, "A flat rule needs its amount."),
+    ({"kind": "flat", "amount": "100", "effective_to": "2025-12-31"}, "cannot end before it starts"),
+])
+def test_an_inconsistent_rule_is_refused_in_the_form_not_by_a_500(vendor, form, message):
+    data = {"name": "Broken", "effective_from": "2026-01-01", "source": "", "currency": "", **form}
+    response = vendor.admin_client.post("/admin/attribution/commissionrule/add/", data)
+    assert response.status_code == 200
+    assert "errornote" in response.content.decode()
+    assert message in response.content.decode()
+    assert not CommissionRule.objects.filter(name="Broken").exists()
