@@ -20,6 +20,10 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from attribution.choices import CommissionKind
+from attribution.compensation import commission_approve
+from attribution.models import Commission, CommissionRule
+from attribution.services import conflict_case_resolve
 from audit.services import audit_record
 from leads.choices import (
     CompanySize,
@@ -266,8 +270,46 @@ class Command(BaseCommand):
             self._backdate(deal, timedelta(days=rng.uniform(low, high)), rng)
         for deal, days in scenario:
             self._backdate(deal, timedelta(days=days), rng)
+        self._resolved_conflict(rng, partners, products, staff)
         deals_protection_expire()
         return Deal.objects.count()
+
+    def _resolved_conflict(self, rng, partners, products, staff) -> None:
+        """A conflict the partner owner already resolved: Northwind and Fabrikam registered
+        the same customer; the owner split the credit 60/40. Fabrikam's registration closed
+        as merged; Northwind's was accepted, converted and won, so each partner has a
+        commission proposal (Northwind's approved)."""
+        (northwind, nw_members), (fabrikam, fa_members) = partners[0], partners[2]
+        customer = Account(external_id="ACC-INITECH", name="Initrode Systems GmbH",
+                           website="https://www.initrode-systems.de", country="DE")
+        account_apply_normalization(customer)
+        first = self._deal(rng, northwind, nw_members[0], customer, products)
+        customer.name = "Initrode Systems"
+        second = self._deal(rng, fabrikam, fa_members[0], customer, products)
+        for deal in (first, second):
+            self._submit_and_screen(deal)
+        first.refresh_from_db()
+        owner, sales, admin = staff["partner"], staff["sales"], staff["program"]
+        CommissionRule.objects.get_or_create(
+            name="Standard referral commission", defaults={
+                "kind": CommissionKind.PERCENT, "rate": Decimal("10"), "cap": Decimal("50000"),
+                "effective_from": timezone.localdate() - timedelta(days=365), "created_by": admin})
+        if first.conflict_case_id:
+            conflict_case_resolve(
+                actor=owner, case=first.conflict_case, resolution="split",
+                reason="Northwind sourced the customer; Fabrikam ran the workshop that shaped the need.",
+                shares=[{"deal": first.pk, "role": "sourced", "share": "60.00"},
+                        {"deal": second.pk, "role": "influenced", "share": "40.00"}])
+        first.refresh_from_db()
+        deal = deal_accept(actor=owner, deal=first, reason="Clear need, conflict resolved 60/40.",
+                           override_reason="Reviewed with both partners (demo data).", sales_owner=sales)
+        deal = deal_convert(actor=sales, deal=deal)
+        deal_record_won(actor=sales, deal=deal, amount=Decimal("84250.50"))
+        approved = Commission.objects.filter(deal=deal, partner=northwind).first()
+        if approved is not None:
+            commission_approve(actor=owner, commission=approved)
+        for item in (first, second):
+            self._backdate(item, timedelta(days=rng.uniform(20, 40)), rng)
 
     def _new_customer(self, rng) -> Account:
         """An unsaved account-like record for a made-up company no one else registered."""
