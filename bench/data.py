@@ -54,6 +54,10 @@ class Company:
     alt_domain: str
     phone: str
     the: bool = False
+    # Where it is: a city (bigger cities hold more companies), a street address, a code.
+    city: str = ""
+    street: str = ""
+    postal: str = ""
 
     @property
     def name(self) -> str:
@@ -75,6 +79,12 @@ class Record:
     contact_email: str = ""
     contact_phone: str = ""
     need: str = ""
+    city: str = ""
+    street: str = ""
+    postal_code: str = ""
+    phone: str = ""  # an account's switchboard
+    # An account's CRM contacts: (name, e-mail, phone).
+    contacts: tuple[tuple[str, str, str], ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -172,7 +182,33 @@ def company(seed: int, index: int) -> Company:
     form = rng.choices(range(len(forms)), weights=[4] + [1] * (len(forms) - 1))[0]
     domain, alt = _domain_for(rng, name_words, country)
     the = country in {"US", "GB"} and rng.random() < 0.04
-    return Company(name_words, country, form, domain, alt, _phone_digits(rng, country), the)
+    return Company(name_words, country, form, domain, alt, _phone_digits(rng, country), the,
+                   *place(seed, index, country))
+
+
+STREET_KINDS = ["Street", "Avenue", "Road", "Boulevard", "Lane", "Drive", "Place"]
+STREET_SHORT = {"Street": ("St.", "St", "Str."), "Avenue": ("Ave.", "Ave", "Av."),
+                "Road": ("Rd.", "Rd"), "Boulevard": ("Blvd.", "Blv.", "Blvd"),
+                "Lane": ("Ln.",), "Drive": ("Dr.",), "Place": ("Pl.",)}
+
+
+@lru_cache(maxsize=64)
+def cities(country: str) -> tuple[str, ...]:
+    """400 invented city names of a country, biggest first (drawn with Zipf weights)."""
+    rng = random.Random(f"cities-{country}")
+    return tuple(rng.sample(brand_words(), 400))
+
+
+CITY_CUM_WEIGHTS = list(accumulate(1 / (rank + 1) for rank in range(400)))
+
+
+def place(seed: int, index: int, country: str) -> tuple[str, str, str]:
+    """(city, street address, postal code) of company `index`, from its own generator so
+    the rest of the company stays as it was."""
+    rng = random.Random(seed * 7_000_003 + index * 31 + 5)
+    at = rng.choices(range(400), cum_weights=CITY_CUM_WEIGHTS)[0]
+    street = f"{rng.randint(1, 2400)} {rng.choice(brand_words())} {rng.choice(STREET_KINDS)}"
+    return cities(country)[at], street, f"{10000 + at * 97 + rng.randrange(90):05d}"
 
 
 # Rendering --------------------------------------------------------------------------------
@@ -328,23 +364,61 @@ def direct_line(rng: random.Random, c: Company) -> str:
     return c.phone[:-3] + "".join(rng.choice(string.digits) for _ in range(3))
 
 
+def render_street(rng: random.Random, street: str) -> str:
+    """A street address as typed: the street kind written out or short, a suite added."""
+    number, *rest = street.split()
+    kind = rest[-1]
+    if kind in STREET_SHORT and rng.random() < 0.5:
+        rest[-1] = rng.choice(STREET_SHORT[kind])
+    text = " ".join([number, *rest])
+    if rng.random() < 0.1:
+        text += f", Suite {rng.randint(1, 900)}"
+    return text.upper() if rng.random() < 0.05 else text
+
+
+def render_city(rng: random.Random, city: str) -> str:
+    return rng.choice((city, city, city, city.upper(), city.lower()))
+
+
+def render_address(rng: random.Random, c: Company, record: Record, *, street: float,
+                   city: float, postal: float) -> Record:
+    """Fill the address fields each with its own chance of being there."""
+    if c.street and rng.random() < street:
+        record.street = render_street(rng, c.street)
+    if c.city and rng.random() < city:
+        record.city = render_city(rng, c.city)
+    if c.postal and rng.random() < postal:
+        record.postal_code = c.postal
+    return record
+
+
 def render_deal(rng: random.Random, c: Company, *, mess: float = 1.0,
                 who: tuple[str, str] | None = None) -> Record:
-    """A partner's registration of `c`: name, maybe a website, a contact, maybe a phone."""
+    """A partner's registration of `c`: name, maybe a website, a contact, maybe a phone,
+    often the city, sometimes the street and postal code."""
     who = who or person(rng)
     phone = ""
     if rng.random() < 0.65:
         phone = render_phone(rng, c, c.phone if rng.random() < 0.4 else direct_line(rng, c))
-    return Record("deal", render_name(rng, c, mess), render_website(rng, c, missing=0.3),
-                  c.country, f"{who[0]} {who[1]}", render_email(rng, c, who), phone,
-                  rng.choice(words.NEEDS))
+    record = Record("deal", render_name(rng, c, mess), render_website(rng, c, missing=0.3),
+                    c.country, f"{who[0]} {who[1]}", render_email(rng, c, who), phone,
+                    rng.choice(words.NEEDS))
+    return render_address(rng, c, record, street=0.35, city=0.7, postal=0.35)
 
 
 def render_account(rng: random.Random, c: Company, *, mess: float = 0.5) -> Record:
-    """The vendor's CRM record of `c`: cleaner than registrations, rarely without website."""
-    return Record("account", render_name(rng, c, mess),
-                  render_website(rng, c, missing=0.1, platform=0.005),
-                  "" if rng.random() < 0.04 else c.country)
+    """The vendor's CRM record of `c`: cleaner than registrations, rarely without website;
+    usually with its switchboard and address, sometimes with a contact."""
+    record = Record("account", render_name(rng, c, mess),
+                    render_website(rng, c, missing=0.1, platform=0.005),
+                    "" if rng.random() < 0.04 else c.country)
+    if rng.random() < 0.75:
+        record.phone = render_phone(rng, c)
+    if rng.random() < 0.5:
+        who = person(rng)
+        record.contacts = ((f"{who[0]} {who[1]}", render_email(rng, c, who, free=0.05),
+                            render_phone(rng, c, direct_line(rng, c))),)
+    return render_address(rng, c, record, street=0.7, city=0.9, postal=0.7)
 
 
 def perturb_name(rng: random.Random, name: str) -> str:

@@ -8,18 +8,26 @@ the CRM import's normalization for accounts) → `Subject` → `score(b, a)`, an
 a match when the score reaches `MATCH_THRESHOLD`.
 """
 
+import json
+import os
 import random
+import string
+import subprocess
+import sys
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from django.db import connection
 
 from bench import data, words
 from bench.data import Company, Record
 from leads import matching
-from leads.models import Account, Deal
-from leads.normalize import name_words
+from leads.evidence import Frequencies, keys_of
+from leads.models import Account, Contact, Deal
+from leads.normalize import name_words, normalize_email, normalize_phone
 from leads.services import account_apply_normalization, deal_apply_normalization
 
 PER_KIND = 30
@@ -211,13 +219,70 @@ def _true_pair(rng: random.Random, seed: int, kind: str) -> Pair:
         a.website = data.render_url(rng, c.domain)
         b.contact_email = data.render_email(rng, replace(c, domain=c.alt_domain), _who(b),
                                             free=0.3)
+    elif kind in REAL_WORLD_TRUE:
+        _real_world_true(rng, kind, c, a, b)
     return Pair(True, kind, b, a)
 
 
+def _bare(record: Record) -> Record:
+    """Only the name, country and what a directory lists: no website, e-mail or contact."""
+    record.website = record.contact_email = record.contact_name = record.need = ""
+    record.contacts = ()
+    return record
+
+
+def _real_world_true(rng: random.Random, kind: str, c: Company, a: Record, b: Record) -> None:
+    """The failure classes of real directory records (issue 12): one business listed
+    twice, with names extended or qualified, and one phone."""
+    base = " ".join(w for w in c.words if w != "&")
+    _bare(a), _bare(b)
+    phone_b = data.render_phone(rng, c)
+    if a.kind == "account":
+        a.phone = data.render_phone(rng, c)
+    else:
+        a.contact_phone = data.render_phone(rng, c)
+    if kind == "extended_name_one_phone":
+        a.company_name = base
+        b.company_name = f"{base} {rng.choice(EXTENSIONS).format(city=c.city)}"
+        b.contact_phone = phone_b
+    elif kind == "bracketed_city":
+        a.company_name, b.company_name = base, f"{base} ({c.city})"
+        b.city = data.render_city(rng, c.city)
+        b.contact_phone = phone_b if rng.random() < 0.5 else ""
+    elif kind == "share_class":
+        a.company_name = f"{base} Company"
+        b.company_name = f"{base} Company (Class {rng.choice('ABC')})"
+        b.city = a.city = c.city
+    elif kind == "shortened_name_same_city":
+        long = f"{base} {rng.choice(LONG_WORDS)}"
+        a.company_name, b.company_name = long, long.rsplit(" ", 1)[0] + " " + \
+            long.rsplit(" ", 1)[1][:4]
+        b.city = data.render_city(rng, c.city)
+        a.city = c.city
+        b.contact_phone = phone_b
+    elif kind == "inverted_article":
+        a.company_name, b.company_name = f"The {base}", f"{base}, The"
+        b.city = a.city = c.city
+    elif kind == "account_contact_email":
+        who = data.person(rng)
+        email = data.render_email(rng, c, who, free=0.0)
+        if a.kind == "account":
+            a.contacts = ((f"{who[0]} {who[1]}", email, ""),)
+        else:
+            a.contact_email = email
+        b.company_name = f"{base} {rng.choice(EXTENSIONS).format(city=c.city)}"
+        b.contact_email, b.contact_name = email.upper(), f"{who[0]} {who[1]}"
+
+
+EXTENSIONS = ["Restaurant", "at the {city} Hotel", "({city})", "Bar & Grill", "of {city}",
+              "Cafe", "Bistro", "- {city}"]
+LONG_WORDS = ["Delicatessen", "Brasserie", "Steakhouse", "Trattoria", "Pizzeria"]
+REAL_WORLD_TRUE = ["extended_name_one_phone", "bracketed_city", "share_class",
+                   "shortened_name_same_city", "inverted_article", "account_contact_email"]
 TRUE_KINDS = ["typo", "legal_suffix", "case_punctuation", "accents", "and_ampersand",
               "the_prefix", "abbreviation", "acronym", "dropped_word", "url_forms",
               "missing_website", "free_mail", "same_domain_other_contact", "phone_formats",
-              "same_contact", "alt_domain"]
+              "same_contact", "alt_domain", *REAL_WORLD_TRUE]
 
 
 # Non-matches: two companies that look alike ------------------------------------------------
@@ -300,18 +365,93 @@ def _false_pair(rng: random.Random, seed: int, kind: str) -> Pair:
     return Pair(False, kind, b, a)
 
 
+def _real_world_false(rng: random.Random, seed: int, kind: str,
+                      background: list[Record]) -> Pair:
+    """Look-alike different businesses of real directories (issue 12). `background` gets
+    the other records that make a value frequent (a chain's other branches, the other
+    restaurants behind one hotel switchboard, other shops with an everyday name)."""
+    c = data.company(seed, rng.randrange(10**9))
+    base = " ".join(w for w in c.words if w != "&")
+    if kind in {"chain_other_city", "chain_same_city"}:
+        other = replace(_sibling(rng, c, c.words), city=c.city if kind == "chain_same_city"
+                        else rng.choice(data.cities(c.country)[:50]))
+        other = replace(other, street=data.place(seed, rng.randrange(10**9), c.country)[1])
+        for _ in range(rng.randint(2, 6)):  # more branches elsewhere
+            branch = replace(other, city=rng.choice(data.cities(c.country)))
+            background.append(_bare(data.render_account(rng, branch)))
+            background[-1].company_name = base
+        a, b = _bare(data.render_account(rng, c)), _bare(data.render_deal(rng, other))
+        a.company_name = b.company_name = base
+        b.city = data.render_city(rng, other.city)
+        b.street = data.render_street(rng, other.street)
+        b.contact_phone = data.render_phone(rng, other)
+    elif kind == "switchboard_names":
+        hotel = f"{rng.choice(data.cities(c.country)[:30])} Hotel"
+        other = _sibling(rng, c, data.company(seed, rng.randrange(10**9)).words)
+        a, b = _bare(data.render_deal(rng, c)), _bare(data.render_deal(rng, other))
+        a.company_name = f"{base} at the {hotel}"
+        b.company_name = " ".join(w for w in other.words if w != "&") + f" ({hotel})"
+        a.contact_phone, b.contact_phone = data.render_phone(rng, c), data.render_phone(rng, c)
+        a.city = b.city = c.city
+        for _ in range(rng.randint(1, 4)):
+            extra = _sibling(rng, c, data.company(seed, rng.randrange(10**9)).words)
+            record = _bare(data.render_deal(rng, extra))
+            record.contact_phone = data.render_phone(rng, c)
+            background.append(record)
+    elif kind == "everyday_name":
+        name = rng.choice(EVERYDAY_NAMES)
+        other = _sibling(rng, c, c.words)
+        a, b = _bare(data.render_account(rng, c)), _bare(data.render_deal(rng, other))
+        a.company_name, b.company_name = name, rng.choice((name, f"The {name}"))
+        b.contact_phone = data.render_phone(rng, other) if rng.random() < 0.5 else ""
+        b.city = data.render_city(rng, other.city) if rng.random() < 0.5 else ""
+        for _ in range(rng.randint(3, 8)):
+            shop = _bare(data.render_account(rng, data.company(seed, rng.randrange(10**9))))
+            shop.company_name = name
+            background.append(shop)
+    else:  # letter_apart
+        head = "".join(rng.choice(string.ascii_uppercase) for _ in range(3))
+        tail = rng.choice(("Financial Corp.", "Industries", "Logistics Inc.", "Partners LLC"))
+        other = _sibling(rng, c, (head[1:], tail))
+        a, b = _bare(data.render_account(rng, c)), _bare(data.render_deal(rng, other))
+        a.company_name, b.company_name = f"{head} {tail}", f"{head[1:]} {tail}"
+        if rng.random() < 0.5:
+            a.company_name, b.company_name = b.company_name, a.company_name
+    return Pair(False, kind, b, a)
+
+
+EVERYDAY_NAMES = ["Bistro", "Chophouse", "Maria's", "The Diner", "Golden Dragon", "Luigi's",
+                  "Corner Cafe", "Blue Moon", "Sunrise Bakery", "Little Italy"]
+REAL_WORLD_FALSE = ["chain_other_city", "chain_same_city", "switchboard_names",
+                    "everyday_name", "letter_apart"]
 FALSE_KINDS = ["shared_first_word", "shared_last_words", "same_name_other_country",
                "near_identical_name", "plural_or_variant", "shared_free_mail",
                "shared_platform_website", "same_contact_name", "shared_switchboard",
-               "surname_firm"]
+               "surname_firm", *REAL_WORLD_FALSE]
 
 
-def labeled_pairs(seed: int, per_kind: int = PER_KIND) -> list[Pair]:
+@dataclass
+class PairSet:
+    """Labeled pairs and the other existing records that make values frequent."""
+
+    pairs: list[Pair]
+    background: list[Record]
+
+    def __iter__(self):
+        return iter(self.pairs)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+
+def labeled_pairs(seed: int, per_kind: int = PER_KIND) -> PairSet:
     rng = random.Random(seed)
+    background: list[Record] = []
     pairs = [_true_pair(rng, seed, kind) for kind in TRUE_KINDS for _ in range(per_kind)]
-    pairs += [_false_pair(rng, seed, kind) for kind in FALSE_KINDS
+    pairs += [_real_world_false(rng, seed, kind, background) if kind in REAL_WORLD_FALSE
+              else _false_pair(rng, seed, kind) for kind in FALSE_KINDS
               for _ in range(per_kind + per_kind // 5)]
-    return pairs
+    return PairSet(pairs, background)
 
 
 # Scoring through the real code -------------------------------------------------------------
@@ -320,31 +460,87 @@ def labeled_pairs(seed: int, per_kind: int = PER_KIND) -> list[Pair]:
 def subject(record: Record) -> matching.Subject:
     if record.kind == "account":
         account = Account(name=record.company_name, website=record.website,
-                          country=record.country)
+                          country=record.country, phone=record.phone, city=record.city,
+                          street=record.street, postal_code=record.postal_code)
         account_apply_normalization(account)
-        return matching.Subject.of_account(account)
+        contacts = []
+        for name, email, phone in record.contacts:
+            contacts.append(Contact(norm_name=" ".join(name.lower().split()),
+                                    norm_email=normalize_email(email),
+                                    norm_phone=normalize_phone(phone, account.country)))
+        return matching.Subject.of_account(account, contacts)
     deal = Deal(company_name=record.company_name, website=record.website,
                 country=record.country, contact_name=record.contact_name,
                 contact_email=record.contact_email, contact_phone=record.contact_phone,
-                need=record.need)
+                need=record.need, city=record.city, street=record.street,
+                postal_code=record.postal_code)
     deal_apply_normalization(deal)
     return matching.Subject.of_deal(deal)
 
 
-def evaluate(pairs: list[Pair]) -> list[Outcome]:
+def frequencies(pairs: PairSet) -> Frequencies:
+    """The key counts the existing records of a set give (what `key_counts_refresh`
+    would store if they were the database): every pair's `a` and the background."""
+    counts: Counter = Counter()
+    phone_names: set[tuple[str, str]] = set()
+    for record in [p.a for p in pairs] + pairs.background:
+        s = subject(record)
+        for key in keys_of(company=s.company, phones=[], city=s.city):
+            counts[key] += 1
+        phone_names |= {(phone, name_words(s.company)) for phone in s.phones}
+    for phone, _words in phone_names:
+        counts["phone", phone] += 1
+    return Frequencies(dict(counts))
+
+
+def evaluate(pairs: PairSet) -> list[Outcome]:
+    freq = frequencies(pairs)
     outcomes = []
     for pair in pairs:
         sb, sa = subject(pair.b), subject(pair.a)
-        match = matching.score(sb, sa)
+        match = matching.score(sb, sa, freq)
         value = match.score if match else 0.0
         # What the exact-key part of matching.candidates would find.
-        keys = bool(sb.domains & sa.domains) or (
-            pair.a.kind == "deal" and bool((sb.email and sb.email == sa.email)
-                                           or (sb.phone and sb.phone == sa.phone)))
+        keys = bool(sb.domains & sa.domains) or bool(sb.phones & sa.phones) or bool(
+            sb.emails & sa.emails)
         outcomes.append(Outcome(pair, value, match.reasons if match else [],
                                 value >= matching.MATCH_THRESHOLD, keys))
     _add_trigram_similarity(outcomes)
     return outcomes
+
+
+# Splink on the same pairs and fields ---------------------------------------------------------
+
+
+def splink_records(pairs: PairSet) -> list[dict]:
+    """Both sides of every pair as splink reads them: the normalized fields ours scores."""
+    records = []
+    for n, pair in enumerate(pairs):
+        for side, record in (("left", pair.b), ("right", pair.a)):
+            s = subject(record)
+            records.append({
+                "side": side, "unique_id": f"{side}-{n}", "pair": str(n), "name": s.company,
+                "name_words": name_words(s.company), "phone": min(s.phones, default=""),
+                "domain": s.primary_domain, "email": min(s.emails, default=""),
+                "city": s.city, "postal": s.postal, "street": s.street, "country": s.country})
+    return records
+
+
+def splink_evaluate(pairs: PairSet, threshold: float = 0.5) -> list[bool] | None:
+    """Splink's prediction for each pair (match probability ≥ `threshold`), run by the
+    bench-only interpreter (`BENCH_SPLINK_PYTHON`, default this one); None without splink."""
+    python = os.environ.get("BENCH_SPLINK_PYTHON", sys.executable)
+    with tempfile.TemporaryDirectory() as folder:
+        given, got = Path(folder, "in.json"), Path(folder, "out.json")
+        given.write_text(json.dumps({"records": splink_records(pairs)}))
+        done = subprocess.run([python, str(Path(__file__).with_name("splink_side.py")),
+                               str(given), str(got)], capture_output=True, text=True,
+                              check=False)
+        if done.returncode != 0:
+            print(f"  splink did not run: {done.stderr.strip().splitlines()[-1:]}")
+            return None
+        probabilities = json.loads(got.read_text())
+    return [probabilities.get(str(n), 0.0) >= threshold for n in range(len(pairs.pairs))]
 
 
 def _add_trigram_similarity(outcomes: list[Outcome]) -> None:

@@ -26,6 +26,7 @@ class Run:
     outcomes_b: list[quality.Outcome] = field(default_factory=list)
     quality_seed: int = 0
     tuning: list[tuple[str, str, quality.Metrics, quality.Metrics]] = field(default_factory=list)
+    splink: dict[str, quality.Metrics] = field(default_factory=dict)
     speed: list[tuple[int, SpeedResult]] = field(default_factory=list)
 
 
@@ -142,6 +143,10 @@ def _pair_line(record: quality.Record) -> str:
         parts.append(f"mail `{record.contact_email or '–'}`")
         if record.contact_phone:
             parts.append(f"phone `{record.contact_phone}`")
+    if record.phone:
+        parts.append(f"phone `{record.phone}`")
+    if record.city or record.street:
+        parts.append(f"address `{', '.join(p for p in (record.street, record.city) if p)}`")
     parts.append(record.country or "no country")
     return (f"{record.kind}: " + ", ".join(parts)
             + f" → `{subject.company}` / `{' '.join(sorted(subject.domains)) or '–'}`")
@@ -174,6 +179,22 @@ def _quality(run: Run) -> list[str]:
                      f"{m.precision:.3f}", f"{m.recall:.3f}", f"{m.f1:.3f}", str(m.tp),
                      str(m.fp), str(m.fn), str(m.tn)])
     out += _table(["set", "precision", "recall", "F1", "TP", "FP", "FN", "TN"], rows)
+    if run.splink:
+        out += ["", "Side by side with splink 5.0 (Fellegi–Sunter on DuckDB: u by random "
+                "sampling, m by EM blocked on phone, distinctive name words and domain, "
+                "term-frequency adjustments on name, phone and city; match probability "
+                "≥ 0.5) on the same pairs and the same normalized fields (name, phone, "
+                "domain, e-mail, city, postal code, street, country); see "
+                "bench/splink_side.py:", ""]
+        rows = []
+        for name, _seed, outcomes in sets:
+            ours, theirs = quality.metrics(outcomes), run.splink.get(name)
+            if theirs is None:
+                continue
+            rows.append([name, f"{ours.precision:.3f} / {ours.recall:.3f} / {ours.f1:.3f}",
+                         f"{theirs.precision:.3f} / {theirs.recall:.3f} / {theirs.f1:.3f}",
+                         _met(ours.f1 > theirs.f1)])
+        out += _table(["set", "ours: P / R / F1", "splink: P / R / F1", "ours ahead"], rows)
     worst = min(quality.metrics(outcomes).f1 for _n, _s, outcomes in sets)
     out += ["", f"Target F1 ≥ {F1_TARGET}: {_met(worst >= F1_TARGET)} (lowest set "
             f"{worst:.3f}).", "",
@@ -210,7 +231,7 @@ def _quality(run: Run) -> list[str]:
     out += _examples(sets)
     if run.tuning:
         out += ["", "### Tuning what-ifs (bench only)", "",
-                "Each variant wraps `leads.matching.score` (or a helper) in this process "
+                "Each variant changes one weight of `leads.evidence` in this process "
                 "(see bench/tuning.py). The generator is shared by A and B, so B guards "
                 "against fitting examples, not against fitting the generator.", ""]
         rows = [[name, desc, f"{a.precision:.3f} / {a.recall:.3f} / {a.f1:.3f}",

@@ -153,10 +153,17 @@ def measure_quality(run, args) -> None:
     run.quality_seed = SEED
     run.outcomes = quality.evaluate(pairs)
     run.outcomes_b = quality.evaluate(held_out)
-    for name, outcomes in (("A", run.outcomes), ("B", run.outcomes_b)):
+    for name, pair_set, outcomes in (("A", pairs, run.outcomes), ("B", held_out, run.outcomes_b)):
         m = quality.metrics(outcomes)
         log(f"  quality, set {name}: precision {m.precision:.3f}, recall {m.recall:.3f}, "
             f"F1 {m.f1:.3f} on {len(outcomes)} pairs")
+        predicted = quality.splink_evaluate(pair_set)
+        if predicted is not None:
+            by_outcome = {id(o): p for o, p in zip(outcomes, predicted, strict=True)}
+            s = quality.metrics(outcomes, lambda o, p=by_outcome: p[id(o)])
+            run.splink[name] = s
+            log(f"  splink, set {name}: precision {s.precision:.3f}, recall {s.recall:.3f}, "
+                f"F1 {s.f1:.3f}")
     for name, description, variant in tuning.VARIANTS:
         with variant():
             a = quality.metrics(quality.evaluate(pairs))

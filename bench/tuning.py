@@ -1,117 +1,59 @@
-"""What-if variants of scoring, measured on the labeled pairs.
+"""What-if variants of the evidence weights, measured on the labeled pairs.
 
-Bench-only prototypes of the tuning suggestions in RESULTS.md, aimed at the errors the
-current matcher still makes: each wraps `leads.matching.score` (or a helper it calls) for
-one evaluation and restores it. They are measured on set A and on a held-out set B from
-another seed (same generator, other companies and variations).
+Each variant changes one documented weight of `leads.evidence` for one evaluation and
+restores it, so RESULTS.md shows what each rule is worth on set A and on the held-out
+set B (another seed: other companies and variations).
 """
 
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import replace
 
-from leads import matching
-
-MIN_NAME_IN_DOMAIN = 6
+from leads import evidence
 
 
 @contextmanager
-def _patch(module: object, name: str, value: object) -> Iterator[None]:
-    saved = getattr(module, name)
-    setattr(module, name, value)
+def _patch(module: object, **values: object) -> Iterator[None]:
+    saved = {name: getattr(module, name) for name in values}
+    for name, value in values.items():
+        setattr(module, name, value)
     try:
         yield
     finally:
-        setattr(module, name, saved)
+        for name, value in saved.items():
+            setattr(module, name, value)
 
 
-def _labels(subject: matching.Subject) -> set[str]:
-    return {matching._label(d) for d in subject.domains}
+def no_frequencies() -> Iterator[None]:
+    """Agreement on a frequent value counts like agreement on a rare one."""
+    return _patch(evidence, PHONE_SHARED_PER_DOUBLING=0.0, NAME_FREQUENT_PER_DOUBLING=0.0,
+                  WORD_FREQUENT_PER_DOUBLING=0.0, CITY_FREQUENT_PER_DOUBLING=0.0)
 
 
-def name_in_domain(subject: matching.Subject, other: matching.Subject) -> bool:
-    """One record's website or mail domain spells the other's whole name:
-    'Floust Investments SA' and floustinvestments.com."""
-    def spelled(name: str) -> str:
-        return "".join(ch for ch in name if ch.isalnum())
-
-    return any(len(spelled(s.company)) >= MIN_NAME_IN_DOMAIN and spelled(s.company) in _labels(o)
-               for s, o in ((subject, other), (other, subject)))
+def containment_alone() -> Iterator[None]:
+    """A shortened or extended name counts without another agreeing field."""
+    return _patch(evidence, NAME_CONTAINED_ALONE=evidence.NAME_CONTAINED,
+                  NAME_ALIKE_ALONE=evidence.NAME_ALIKE)
 
 
-@contextmanager
-def name_in_domain_counts_as_name() -> Iterator[None]:
-    """When one domain spells the other's name, compare as if the names were equal."""
-    original = matching.score
-
-    def patched(subject: matching.Subject, other: matching.Subject):
-        if (matching.company_similarity(subject.company, other.company) < 95
-                and name_in_domain(subject, other)):
-            subject = replace(subject, company=other.company)
-        return original(subject, other)
-
-    with _patch(matching, "score", patched):
-        yield
-
-
-@contextmanager
-def related_by_either_name() -> Iterator[None]:
-    """domains_related also tries the other record's first word (a typo in one name)."""
-    original_score, original_related = matching.score, matching.domains_related
-    other_company = {"name": ""}
-
-    def related(a: str, b: str, company: str) -> bool:
-        return original_related(a, b, company) or original_related(a, b, other_company["name"])
-
-    def patched(subject: matching.Subject, other: matching.Subject):
-        other_company["name"] = other.company
-        return original_score(subject, other)
-
-    with ExitStack() as stack:
-        stack.enter_context(_patch(matching, "domains_related", related))
-        stack.enter_context(_patch(matching, "score", patched))
-        yield
-
-
-PHONE_ONLY = "only the phone number is shared; company names differ"
-
-
-@contextmanager
-def same_person_same_phone() -> Iterator[None]:
-    """No 'only the phone is shared' discount when the contact's name matches too."""
-    original = matching.score
-
-    def patched(subject: matching.Subject, other: matching.Subject):
-        match = original(subject, other)
-        if match and PHONE_ONLY in match.reasons and "contact_name" in match.matched_fields:
-            match.reasons.remove(PHONE_ONLY)
-            match.score = round(min(1.0, match.score + 0.3), 3)
-        return match
-
-    with _patch(matching, "score", patched):
-        yield
+def soft_conflicts() -> Iterator[None]:
+    """Conflicting cities and addresses count half as much against."""
+    return _patch(evidence, CITY_DIFFERENT=evidence.CITY_DIFFERENT / 2,
+                  ADDRESS_DIFFERENT=evidence.ADDRESS_DIFFERENT / 2)
 
 
 @contextmanager
 def everything() -> Iterator[None]:
     with ExitStack() as stack:
-        for variant in (name_in_domain_counts_as_name, related_by_either_name,
-                        same_person_same_phone):
+        for variant in (no_frequencies, containment_alone, soft_conflicts):
             stack.enter_context(variant())
         yield
 
 
 VARIANTS: list[tuple[str, str, Callable]] = [
-    ("N1 name spelled by the other's domain",
-     "score: when a website or mail label spells the other record's whole normalized name "
-     f"(≥ {MIN_NAME_IN_DOMAIN} letters; 'Floust SA' / floustinvestments.com with 'Floust "
-     "Investments'), compare the names as equal", name_in_domain_counts_as_name),
-    ("N2 related domains by either name",
-     "domains_related(mine, theirs, subject.company) or domains_related(mine, theirs, "
-     "other.company): a typo in the new name's first word no longer hides the brand "
-     "(menongroup.eu / menonpharmaceuticals.com)", related_by_either_name),
-    ("N3 same person, same phone",
-     "no −0.3 'only the phone number is shared' when the contact names also match",
-     same_person_same_phone),
-    ("N1–N3 together", "all three", everything),
+    ("W1 no frequency weighting", "phone, name, word and city agreement not discounted by "
+     "how many other records carry the value", no_frequencies),
+    ("W2 containment alone", "'Nordic Deli' / 'Nordic Delicatessen' and names differing by "
+     "common words count fully without another agreeing field", containment_alone),
+    ("W3 soft conflicts", "a different city or street address weighs half", soft_conflicts),
+    ("W1–W3 together", "all three", everything),
 ]

@@ -22,24 +22,26 @@ records, and the bench (`bench/quality.py`) checks them against labeled pairs:
 | field | outcome | bits |
 | --- | --- | --- |
 | e-mail | same address (a deal's contact, a CRM contact) | +16 |
-| domain | same registrable domain (website or e-mail) | +10 |
-| | related domains of one brand (acme.com / acme.de) | −1 |
+| domain | same registrable domain (website or e-mail) | +14 |
+| | related domains of one brand (acme.com / acme.de) | +1.5 |
 | | different domains | −5 |
-| phone | same number | +10, −2 per doubling of the other companies using it, ≥ 0 |
-| | different numbers | −1.5 |
+| phone | same number, used by no other company | +10 |
+| | same number, also used by other companies (a switchboard) | +6, −2 per doubling of those companies, ≥ 0; does not corroborate a shortened name |
+| | different numbers | −1 (0 when only the last four digits differ: direct lines of one exchange) |
 | name | the same after normalization | +9 |
 | | the same after removing common words from one ("Harbor Grill Restaurant") | +8.5 with another agreeing field (phone, domain, e-mail, address, city), else +3 |
 | | a typo apart (≥ 92% alike) | +8 |
 | | close (88–92%) | +6 |
 | | similar (80–88%) | +2 |
 | | one is the other plus words ("Nordic Deli" / "Nordic Delicatessen") | +6 with another agreeing field (phone, domain, e-mail, address, city), else +1 |
+| | one is the initials of the other ("RPC" / "Rhine Power Cyber") | 0 |
 | | names differ (under 60%), or short distinctive words differ ("ABC" / "BC") | −7 |
-| | frequent name or words | −1.5 per doubling of other companies with that name (−0.75 per doubling for its rarest word), down to +2 |
-| | a one-word name | −1 |
+| | frequent name | −2 per doubling of other companies with that name, down to +2 |
+| | not the same name, frequent words | −0.75 per doubling of other names with its rarest distinctive word, down to +2 |
 | | a name of common business words only | at most +2 |
 | address | same street and number | +6 |
 | | same number, street alike | +3 |
-| | different | −3 |
+| | different | −4.5 |
 | postal code | (without streets to compare) same | +1; different −1.5 |
 | city | same | +2.5, −0.5 per doubling of other records in that city, ≥ +0.5 |
 | | different | −5 |
@@ -65,13 +67,14 @@ MATCH_BITS = 8.0
 MATCH_THRESHOLD = 0.75
 
 EMAIL_SAME = 16.0
-DOMAIN_SAME, DOMAIN_RELATED, DOMAIN_DIFFERENT = 10.0, -1.0, -5.0
-PHONE_SAME, PHONE_SHARED_PER_DOUBLING, PHONE_DIFFERENT = 10.0, 2.0, -1.5
+DOMAIN_SAME, DOMAIN_RELATED, DOMAIN_DIFFERENT = 14.0, 1.5, -5.0
+PHONE_SAME, PHONE_SHARED, PHONE_SHARED_PER_DOUBLING = 10.0, 6.0, 2.0
+PHONE_DIFFERENT, PHONE_EXCHANGE = -1.0, 0.0
 NAME_EXACT, NAME_ALIKE, NAME_TYPO, NAME_CLOSE, NAME_SIMILAR = 9.0, 8.5, 8.0, 6.0, 2.0
 NAME_CONTAINED, NAME_CONTAINED_ALONE, NAME_ALIKE_ALONE, NAME_DIFFERENT = 6.0, 1.0, 3.0, -7.0
-NAME_FREQUENT_PER_DOUBLING, WORD_FREQUENT_PER_DOUBLING, NAME_FLOOR = 1.5, 0.75, 2.0
-NAME_ONE_WORD, NAME_GENERIC_CAP = -1.0, 2.0
-ADDRESS_SAME, ADDRESS_CLOSE, ADDRESS_DIFFERENT = 6.0, 3.0, -3.0
+NAME_FREQUENT_PER_DOUBLING, WORD_FREQUENT_PER_DOUBLING, NAME_FLOOR = 2.0, 0.75, 2.0
+NAME_ACRONYM, NAME_GENERIC_CAP = 0.0, 2.0
+ADDRESS_SAME, ADDRESS_CLOSE, ADDRESS_DIFFERENT = 6.0, 3.0, -4.5
 POSTAL_SAME, POSTAL_DIFFERENT = 1.0, -1.5
 CITY_SAME, CITY_FREQUENT_PER_DOUBLING, CITY_FLOOR, CITY_DIFFERENT = 2.5, 0.5, 0.5, -5.0
 COUNTRY_SAME, COUNTRY_DIFFERENT = 0.5, -8.0
@@ -134,7 +137,7 @@ def _prefix_contained(short: list[str], long: list[str]) -> bool:
         if position == len(long):
             return False
         position += 1
-    return sum(len(w) for w in short) >= 4
+    return sum(len(w) for w in short) >= 2
 
 
 def _short_words_conflict(a: str, b: str) -> bool:
@@ -144,7 +147,17 @@ def _short_words_conflict(a: str, b: str) -> bool:
     only_left, only_right = left - right, right - left
     if not only_left or not only_right:
         return False
-    return any(len(word) <= 4 and not _is_generic_word(word) for word in only_left | only_right)
+    return any(
+        len(x) <= 4 and len(y) <= 4 and not (_is_generic_word(x) or _is_generic_word(y))
+        and not (min(len(x), len(y)) >= 3 and (x.startswith(y) or y.startswith(x)))
+        for x in only_left for y in only_right)
+
+
+def _initials_of(short: str, long: str) -> bool:
+    """'rpc' are the initials of 'rhine power cyber' (of its words, 'and' left out)."""
+    words = [w for w in long.split() if w != "and"]
+    return (" " not in short and 2 <= len(short) <= 5 and len(words) >= 2
+            and short == "".join(w[0] for w in words))
 
 
 def compare_names(mine: str, theirs: str, freq: Frequencies) -> Evidence:
@@ -161,13 +174,16 @@ def compare_names(mine: str, theirs: str, freq: Frequencies) -> Evidence:
         removed = ", ".join(f"'{w}'" for w in sorted(extra_mine | extra_theirs))
         return Evidence("company", "alike", NAME_ALIKE,
                         _("company names alike after removing %(words)s") % {"words": removed})
+    if _initials_of(mine, theirs) or _initials_of(theirs, mine):
+        return Evidence("company", "acronym", NAME_ACRONYM,
+                        _("'%(a)s' may be the initials of '%(b)s'") % {
+                            "a": min(mine, theirs, key=len), "b": max(mine, theirs, key=len)})
     if _short_words_conflict(mine, theirs):
         return Evidence("company", "different", NAME_DIFFERENT,
                         _("different short names (%(a)s / %(b)s)") % {"a": mine, "b": theirs})
     similarity = company_similarity(mine, theirs)
     short, long = sorted((mine.split(), theirs.split()), key=len)
-    if similarity < 92 and (_prefix_contained(short, long) or _prefix_contained(
-            name_words(" ".join(short)).split(), name_words(" ".join(long)).split())):
+    if similarity < 92 and _prefix_contained(short, long):
         return Evidence("company", "contained", NAME_CONTAINED,
                         _("'%(short)s' is '%(long)s' shortened") % {
                             "short": " ".join(short), "long": " ".join(long)})
@@ -186,7 +202,7 @@ def compare_names(mine: str, theirs: str, freq: Frequencies) -> Evidence:
 
 def _name_weight(evidence: Evidence, mine: str, freq: Frequencies,
                  corroborated: bool) -> Evidence:
-    """Frequency, one-word and generic-name adjustments of a name agreement."""
+    """Corroboration, frequency and generic-name adjustments of a name agreement."""
     if evidence.bits <= 0 or evidence.outcome == "similar":
         return evidence
     notes = []
@@ -194,9 +210,13 @@ def _name_weight(evidence: Evidence, mine: str, freq: Frequencies,
     if evidence.outcome in {"contained", "alike"} and not corroborated:
         bits = NAME_CONTAINED_ALONE if evidence.outcome == "contained" else NAME_ALIKE_ALONE
         notes.append(_("counts only with another agreeing field"))
+    # The same name: how many other companies carry it. Another name: how common its
+    # rarest distinctive word is (a frequent word makes near-misses likelier).
     others = freq.others("name", mine)
-    words = [w for w in name_words(mine).split() if w not in GENERIC_WORDS]
-    word_others = min((freq.others("word", w) for w in words), default=0)
+    word_others = 0
+    if evidence.outcome != "exact":
+        words = [w for w in name_words(mine).split() if w not in GENERIC_WORDS]
+        word_others = min((freq.others("word", w) for w in words), default=0)
     discount = max(NAME_FREQUENT_PER_DOUBLING * _doublings(others),
                    WORD_FREQUENT_PER_DOUBLING * _doublings(word_others))
     if discount:
@@ -205,9 +225,6 @@ def _name_weight(evidence: Evidence, mine: str, freq: Frequencies,
             notes.append(_("%(n)d other companies have this name") % {"n": others})
         else:
             notes.append(_("a frequent name word, in %(n)d other names") % {"n": word_others})
-    if len(mine.split()) == 1:
-        bits += NAME_ONE_WORD
-        notes.append(_("a one-word name"))
     if is_generic(mine):
         bits = min(bits, NAME_GENERIC_CAP)
         notes.append(_("the name is made of common business words only"))
@@ -249,15 +266,18 @@ def _phones(subject, other, freq: Frequencies) -> Evidence:
         return Evidence("phone", "missing", 0.0)
     shared = sorted(subject.phones & other.phones)
     if not shared:
+        if any(a[:-4] == b[:-4] for a in subject.phones for b in other.phones):
+            return Evidence("phone", "exchange", PHONE_EXCHANGE,
+                            _("phones of one exchange (direct lines?)"))
         return Evidence("phone", "different", PHONE_DIFFERENT, _("different phones"))
     phone = shared[0]
     others = freq.others("phone", phone)
-    bits = max(0.0, PHONE_SAME - PHONE_SHARED_PER_DOUBLING * _doublings(others))
     if others:
+        bits = max(0.0, PHONE_SHARED - PHONE_SHARED_PER_DOUBLING * _doublings(others))
         said = _("same phone %(p)s, also used by %(n)d other companies") % {"p": phone, "n": others}
-    else:
-        said = _("same phone %(p)s, shared by no other company") % {"p": phone}
-    return Evidence("phone", "exact", round(bits, 2), said)
+        return Evidence("phone", "shared", round(bits, 2), said)
+    return Evidence("phone", "exact", PHONE_SAME,
+                    _("same phone %(p)s, shared by no other company") % {"p": phone})
 
 
 def _address(subject, other) -> Evidence:
@@ -342,7 +362,8 @@ def weigh(subject, other, freq: Frequencies, related) -> tuple[float, list[Evide
              _phones(subject, other, freq), _address(subject, other),
              _city(subject, other, freq), _country(subject, other),
              _contact(subject, other), _need(subject, other)]
-    agreeing = {e.field for e in found if e.bits > 0}
+    # Only an exact agreement corroborates: not related domains, not a switchboard.
+    agreeing = {e.field for e in found if e.bits > 0 and e.outcome == "exact"}
     name = compare_names(subject.company, other.company, freq)
     name = _name_weight(name, subject.company, freq, corroborated=bool(agreeing & CORROBORATING))
     found.insert(0, name)

@@ -207,6 +207,7 @@ _LEGAL_SUFFIXES = [
     # Turkish, Baltic, Greek, French, German, Hungarian, Slovenian, Ukrainian, Belgian ...
     "sti", "ltd sti", "sia", "uab", "ou", "ae", "epe", "ike", "sci", "eurl", "gbr", "ggmbh",
     "bt", "dd", "pjsc", "tov", "sgps", "vzw", "asbl", "scarl", "sapa", "lllp", "opc",
+    "spolka zoo",
 ]
 # Common abbreviations, written out so "Intl" and "International" compare equal.
 _ABBREVIATIONS = {
@@ -290,7 +291,7 @@ def _join_initials(match: re.Match) -> str:
     before a dotted legal form stays apart, so the legal form can still be removed."""
     letters = match.group().split()
     at_end = match.end() == len(match.string)
-    if at_end and len(letters) > 2:
+    if at_end and len(letters) > 2 and not _SUFFIX_RE.fullmatch(" " + "".join(letters)):
         for cut in range(1, len(letters) - 1):
             tail = letters[cut:]
             if _SUFFIX_RE.fullmatch(" " + " ".join(tail)) or _SUFFIX_RE.fullmatch(
