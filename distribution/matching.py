@@ -17,7 +17,7 @@ so they never carry customer or partner free text.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -53,6 +53,10 @@ ROTATION_DAYS = 30
 # Reporting compliance looks at deals accepted in this many days.
 COMPLIANCE_DAYS = 365
 TOP_N = 3
+# Organizations scored exactly after the bounded first pass (grows when it might miss one).
+SHORTLIST = 40
+# Fractional sums are cast to floating point: PostgreSQL's numeric arithmetic is far slower.
+FLOAT = "DOUBLE PRECISION"
 EXCLUDED_SHOWN = 10
 
 # Lead-need factors and the vocabulary kinds each compares.
@@ -175,21 +179,23 @@ class _Params:
     weights: MatchingWeights
     now: datetime
     lead_id: int | None = None
-    partner_id: int | None = None
+    partner_ids: tuple[int, ...] | None = None  # None: every organization
 
 
-def _ids(values: list[int]) -> str:
+def _ids(values) -> str:
     """An inlined IN list of integers (ids from the database, cast: nothing user-typed)."""
     return ",".join(str(int(v)) for v in values) or "NULL"
 
 
-def _in(column: str, values: list[int]) -> str:
+def _in(column: str, values) -> str:
     return f"{column} IN ({_ids(values)})" if values else "1=0"
 
 
 def _cap(expr: str) -> str:
-    """expr clipped to 0..1 (portable: no LEAST/GREATEST on SQLite)."""
-    return f"(CASE WHEN ({expr}) > 1 THEN 1.0 WHEN ({expr}) < 0 THEN 0.0 ELSE ({expr}) END)"
+    """expr clipped to 0..1 (SQLite spells LEAST/GREATEST as the scalar MIN/MAX)."""
+    if connection.vendor == "postgresql":
+        return f"LEAST(GREATEST({expr}, 0.0), 1.0)"
+    return f"MIN(MAX({expr}, 0.0), 1.0)"
 
 
 def _seconds(later: str, earlier: str) -> str:
@@ -202,44 +208,74 @@ def _applicable(p: _Params) -> dict[str, bool]:
     """Which factors apply to this lead: a need factor only when the lead names its terms."""
     applies = {f: bool(p.needs.get(f)) for f in NEED_FACTORS}
     applies[Factor.PROOF_POINTS] = bool(p.needs.get(Factor.VERTICAL) or p.needs.get(Factor.USE_CASE))
-    for f in (Factor.CAPACITY, Factor.ACCEPTANCE_SPEED, Factor.WIN_RATE, Factor.REPORTING,
-              Factor.TIER):
+    for f in HISTORY_FACTORS + (Factor.CAPACITY, Factor.TIER):
         applies[f] = True
     return {f: a and p.weights.weight(f) > 0 for f, a in applies.items()}
 
 
-def _score_sql(p: _Params, *, limit_eligible: int, limit_excluded: int) -> tuple[str, list]:
-    """The one statement: every organization's factor scores, exclusions and total."""
-    q = connection.ops.quote_name
+# Factors that read the organization's track record; the shortlist assumes their best.
+HISTORY_FACTORS = (Factor.ACCEPTANCE_SPEED, Factor.WIN_RATE, Factor.REPORTING)
+
+
+def _sql_params(p: _Params) -> dict[str, Any]:
     adapt = connection.ops.adapt_datetimefield_value
-    sla = float(p.weights.offer_sla_hours)
-    cadence_cutoff = adapt(p.now - timedelta(days=p.weights.report_cadence_days))
-    pf = (lambda col: f" AND {col} = {int(p.partner_id)}") if p.partner_id else (lambda col: "")
+    return {
+        "rotation_since": adapt(p.now - timedelta(days=ROTATION_DAYS)),
+        "cadence_cutoff": adapt(p.now - timedelta(days=p.weights.report_cadence_days)),
+        "compliance_since": adapt(p.now - timedelta(days=COMPLIANCE_DAYS)),
+        "current": True,
+        "margin": float(p.weights.near_tie_margin),
+    }
+
+
+def _ctes(p: _Params, *, history: bool) -> str:
+    """The per-organization aggregates (each one GROUP BY over its own table), and `base`:
+    every organization (or those in p.partner_ids) with its raw figures and exclusions."""
+    q = connection.ops.quote_name
+    ids = p.partner_ids
+    pf = (lambda col: f" AND {col} IN ({_ids(ids)})") if ids is not None else (lambda col: "")
     n = p.needs
-    all_terms = [t for ids in n.values() for t in ids]
+    all_terms = [t for v in n.values() for t in v]
     claim_cols = []
-    for f in NEED_FACTORS:
+    credit = f"CASE WHEN c.verified_at IS NOT NULL THEN 1.0 ELSE {UNVERIFIED_CREDIT} END"
+    if not history:
+        # The first pass needs only the weighted sum: a term of factor f is worth
+        # weight(f) / (terms of f the lead names), times the claim's credit. (A claim is
+        # unique per term, so a factor's credit never exceeds its term count: no cap.)
+        applies = _applicable(p)
+        worth = {t: p.weights.weight(f) / len(n[f]) for f in NEED_FACTORS if applies[f] for t in n[f]}
+        by_term = " ".join(f"WHEN {int(t)} THEN {w!r}" for t, w in worth.items())
+        claim_cols.append(f"CAST(SUM(({credit}) * (CASE c.term_id {by_term} ELSE 0 END)) AS {FLOAT})"
+                          f" AS need_points" if worth else "0.0 AS need_points")
+    for f in NEED_FACTORS if history else ():
+        if not n[f]:
+            claim_cols += [f"0.0 AS cr_{f}", f"0 AS n_{f}", f"0 AS v_{f}"]
+            continue
         cond = _in("c.term_id", n[f])
-        credit = f"CASE WHEN c.verified_at IS NOT NULL THEN 1.0 ELSE {UNVERIFIED_CREDIT} END"
-        claim_cols.append(f"SUM(CASE WHEN {cond} THEN {credit} ELSE 0 END) AS cr_{f}")
-        claim_cols.append(f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) AS n_{f}")
-        claim_cols.append(
-            f"SUM(CASE WHEN {cond} AND c.verified_at IS NOT NULL THEN 1 ELSE 0 END) AS v_{f}")
+        claim_cols += [
+            f"CAST(SUM(CASE WHEN {cond} THEN {credit} ELSE 0 END) AS {FLOAT}) AS cr_{f}",
+            f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) AS n_{f}",
+            f"SUM(CASE WHEN {cond} AND c.verified_at IS NOT NULL THEN 1 ELSE 0 END) AS v_{f}"]
     # A case study is relevant when it matches the lead's vertical or use case; its value
     # grows with each of vertical, use case, segment, region that matches.
-    dims = [(col, n[f]) for col, f in (("vertical_id", Factor.VERTICAL), ("use_case_id", Factor.USE_CASE),
-                                       ("segment_id", Factor.SEGMENT), ("region_id", Factor.REGION)) if n[f]]
-    relevance = ("(" + " + ".join(f"CASE WHEN {_in('pp.' + c, ids)} THEN 1.0 ELSE 0 END"
-                                  for c, ids in dims) + f") / {len(dims)}.0") if dims else "0"
-    recent = f"pp.completed_on >= '{(p.now - timedelta(days=RECENT_DAYS)).date().isoformat()}'"
-    verified_pp = f"CASE WHEN pp.verified_at IS NOT NULL THEN 1.0 ELSE {UNVERIFIED_CREDIT} END"
-    value = (f"{verified_pp} * (CASE WHEN {recent} THEN 1.0 ELSE 0.5 END) * "
-             f"(CASE WHEN pp.referenceable THEN {REFERENCEABLE_BONUS} ELSE 1.0 END) * {relevance}")
+    dims = [(col, n[f]) for col, f in (("vertical_id", Factor.VERTICAL),
+                                       ("use_case_id", Factor.USE_CASE),
+                                       ("segment_id", Factor.SEGMENT),
+                                       ("region_id", Factor.REGION)) if n[f]]
+    relevance = ("(" + " + ".join(f"CASE WHEN {_in('pp.' + c, v)} THEN 1.0 ELSE 0 END"
+                                  for c, v in dims) + f") / {len(dims)}.0") if dims else "0"
+    recent_day = (p.now - timedelta(days=RECENT_DAYS)).date().isoformat()
+    recent = f"pp.completed_on >= '{recent_day}'"
+    value = (f"(CASE WHEN pp.verified_at IS NOT NULL THEN 1.0 ELSE {UNVERIFIED_CREDIT} END)"
+             f" * (CASE WHEN {recent} THEN 1.0 ELSE 0.5 END)"
+             f" * (CASE WHEN pp.referenceable THEN {REFERENCEABLE_BONUS} ELSE 1.0 END) * {relevance}")
     pp_filter = " OR ".join([_in("pp.vertical_id", n[Factor.VERTICAL]),
                              _in("pp.use_case_id", n[Factor.USE_CASE])])
-    # Only integers, floats and fixed identifiers are inlined; dates and limits are params.
-    sql = f"""
-WITH claims AS (
+    lead = f"o.lead_id = {int(p.lead_id)}" if p.lead_id else "1=0"
+    ctes = f"""
+tiers AS (
+  SELECT MAX(t2.rank) AS max_rank FROM {q("partners_tier")} t2
+), claims AS (
   SELECT c.partner_id, {", ".join(claim_cols)}
   FROM {q("partners_capabilityclaim")} c
   WHERE {_in("c.term_id", all_terms)}{pf("c.partner_id")}
@@ -249,7 +285,7 @@ WITH claims AS (
     SUM(CASE WHEN pp.verified_at IS NOT NULL THEN 1 ELSE 0 END) AS pp_verified,
     SUM(CASE WHEN pp.referenceable THEN 1 ELSE 0 END) AS pp_ref,
     SUM(CASE WHEN {recent} THEN 1 ELSE 0 END) AS pp_recent,
-    SUM({value}) AS pp_value
+    CAST(SUM({value}) AS {FLOAT}) AS pp_value
   FROM {q("partners_proofpoint")} pp
   WHERE ({pp_filter}){pf("pp.partner_id")}
   GROUP BY pp.partner_id
@@ -262,14 +298,28 @@ WITH claims AS (
     SELECT o.partner_id, COUNT(*) AS k FROM {q("distribution_offer")} o
     WHERE o.status = 'offered'{pf("o.partner_id")} GROUP BY o.partner_id
   ) u GROUP BY partner_id
-), history AS (
+), overdue AS (
+  SELECT d.partner_id, COUNT(*) AS overdue FROM {q("leads_deal")} d
+  WHERE d.status IN ('accepted', 'converted') AND d.decided_at < %(cadence_cutoff)s{pf("d.partner_id")}
+    AND NOT EXISTS (SELECT 1 FROM {q("distribution_outcomereport")} r
+                    WHERE r.deal_id = d.id AND r.reported_at >= %(cadence_cutoff)s)
+  GROUP BY d.partner_id
+), lead_offers AS (
+  SELECT o.partner_id,
+    SUM(CASE WHEN o.status IN ('declined', 'timed_out') THEN 1 ELSE 0 END) AS refused,
+    SUM(CASE WHEN o.status IN ('pending_approval', 'offered', 'accepted') THEN 1 ELSE 0 END) AS holding
+  FROM {q("distribution_offer")} o WHERE {lead}
+  GROUP BY o.partner_id
+)"""  # noqa: S608
+    if history:
+        ctes += f""", history AS (
   SELECT o.partner_id,
     SUM(CASE WHEN o.status IN ('accepted', 'declined') THEN 1 ELSE 0 END) AS answered,
     SUM(CASE WHEN o.status = 'accepted' THEN 1 ELSE 0 END) AS accepted,
     SUM(CASE WHEN o.status = 'timed_out' THEN 1 ELSE 0 END) AS timed_out,
-    SUM(CASE WHEN o.status IN ('accepted', 'declined')
-        THEN {_seconds("o.responded_at", "o.offered_at")} ELSE 0 END) AS answer_seconds,
-    SUM(CASE WHEN o.offered_at >= %s THEN 1 ELSE 0 END) AS recent_offers,
+    CAST(SUM(CASE WHEN o.status IN ('accepted', 'declined')
+        THEN {_seconds("o.responded_at", "o.offered_at")} ELSE 0 END) AS {FLOAT}) AS answer_seconds,
+    SUM(CASE WHEN o.offered_at >= %(rotation_since)s THEN 1 ELSE 0 END) AS recent_offers,
     MAX(o.offered_at) AS last_offered_at
   FROM {q("distribution_offer")} o
   WHERE o.offered_at IS NOT NULL{pf("o.partner_id")}
@@ -279,75 +329,134 @@ WITH claims AS (
     SUM(CASE WHEN d.status = 'lost' THEN 1 ELSE 0 END) AS lost
   FROM {q("leads_deal")} d WHERE d.status IN ('won', 'lost'){pf("d.partner_id")}
   GROUP BY d.partner_id
-), last_report AS (
-  SELECT r.deal_id, MAX(r.reported_at) AS at FROM {q("distribution_outcomereport")} r
-  WHERE 1=1{pf("r.partner_id")} GROUP BY r.deal_id
 ), reporting AS (
-  SELECT d.partner_id,
-    SUM(CASE WHEN d.status IN ('accepted', 'converted')
-        AND COALESCE(lr.at, d.decided_at) < %s THEN 1 ELSE 0 END) AS overdue,
-    SUM(CASE WHEN d.decided_at >= %s THEN 1 ELSE 0 END) AS due,
-    SUM(CASE WHEN d.decided_at >= %s AND lr.at IS NOT NULL THEN 1 ELSE 0 END) AS reported
-  FROM {q("leads_deal")} d LEFT JOIN last_report lr ON lr.deal_id = d.id
-  WHERE d.status IN ('accepted', 'converted', 'won', 'lost') AND d.decided_at < %s{pf("d.partner_id")}
+  SELECT d.partner_id, COUNT(*) AS due,
+    SUM(CASE WHEN EXISTS (SELECT 1 FROM {q("distribution_outcomereport")} r
+                          WHERE r.deal_id = d.id{pf("r.partner_id")}) THEN 1 ELSE 0 END) AS reported
+  FROM {q("leads_deal")} d
+  WHERE d.status IN ('accepted', 'converted', 'won', 'lost')
+    AND d.decided_at < %(cadence_cutoff)s AND d.decided_at >= %(compliance_since)s{pf("d.partner_id")}
   GROUP BY d.partner_id
-), lead_offers AS (
-  SELECT o.partner_id,
-    SUM(CASE WHEN o.status IN ('declined', 'timed_out') THEN 1 ELSE 0 END) AS refused,
-    SUM(CASE WHEN o.status IN ('pending_approval', 'offered', 'accepted') THEN 1 ELSE 0 END) AS holding
-  FROM {q("distribution_offer")} o
-  WHERE {f"o.lead_id = {int(p.lead_id)}" if p.lead_id else "1=0"}
-  GROUP BY o.partner_id
-), base AS (
-  SELECT p.id AS partner_id, p.name, p.program_status, t.name AS tier_name, t.rank AS tier_rank,
-    (SELECT MAX(t2.rank) FROM {q("partners_tier")} t2) AS max_rank,
-    pr.id AS profile_id, pr.capacity, COALESCE(ld.k, 0) AS load_n,
-    {", ".join(f"COALESCE(cl.cr_{f}, 0) AS cr_{f}, COALESCE(cl.n_{f}, 0) AS n_{f}, COALESCE(cl.v_{f}, 0) AS v_{f}" for f in NEED_FACTORS)},
-    COALESCE(ps.pp_n, 0) AS pp_n, COALESCE(ps.pp_verified, 0) AS pp_verified,
-    COALESCE(ps.pp_ref, 0) AS pp_ref, COALESCE(ps.pp_recent, 0) AS pp_recent,
-    COALESCE(ps.pp_value, 0) AS pp_value,
+)"""  # noqa: S608
+    history_cols = """
     COALESCE(h.answered, 0) AS answered, COALESCE(h.accepted, 0) AS accepted_offers,
     COALESCE(h.timed_out, 0) AS timed_out, COALESCE(h.answer_seconds, 0) AS answer_seconds,
     COALESCE(h.recent_offers, 0) AS recent_offers, h.last_offered_at,
     COALESCE(rs.won, 0) AS won, COALESCE(rs.lost, 0) AS lost,
-    COALESCE(rp.overdue, 0) AS overdue, COALESCE(rp.due, 0) AS due,
-    COALESCE(rp.reported, 0) AS reported,
+    COALESCE(rp.due, 0) AS due, COALESCE(rp.reported, 0) AS reported,""" if history else ""
+    history_joins = """
+  LEFT JOIN history h ON h.partner_id = p.id
+  LEFT JOIN results rs ON rs.partner_id = p.id
+  LEFT JOIN reporting rp ON rp.partner_id = p.id""" if history else ""
+    need_cols = ", ".join(
+        f"COALESCE(cl.cr_{f}, 0) AS cr_{f}, COALESCE(cl.n_{f}, 0) AS n_{f}, "
+        f"COALESCE(cl.v_{f}, 0) AS v_{f}" for f in NEED_FACTORS
+    ) if history else "COALESCE(cl.need_points, 0) AS need_points"
+    stopped = f"'{ProgramStatus.SUSPENDED}', '{ProgramStatus.TERMINATED}'"
+    return ctes + f""", base AS MATERIALIZED (
+  SELECT p.id AS partner_id, p.name, t.name AS tier_name, t.rank AS tier_rank, tiers.max_rank,
+    pr.capacity, COALESCE(ld.k, 0) AS load_n, {need_cols},
+    COALESCE(ps.pp_n, 0) AS pp_n, COALESCE(ps.pp_verified, 0) AS pp_verified,
+    COALESCE(ps.pp_ref, 0) AS pp_ref, COALESCE(ps.pp_recent, 0) AS pp_recent,
+    COALESCE(ps.pp_value, 0) AS pp_value, COALESCE(od.overdue, 0) AS overdue,{history_cols}
     CASE WHEN pr.id IS NULL THEN 1 ELSE 0 END AS x_no_profile,
-    CASE WHEN p.program_status IN ('{ProgramStatus.SUSPENDED}', '{ProgramStatus.TERMINATED}')
-      THEN 1 ELSE 0 END AS x_status,
+    CASE WHEN p.program_status IN ({stopped}) THEN 1 ELSE 0 END AS x_status,
     CASE WHEN cur.id IS NOT NULL AND acc.id IS NULL THEN 1 ELSE 0 END AS x_no_agreement,
     CASE WHEN pr.id IS NOT NULL AND COALESCE(ld.k, 0) >= pr.capacity THEN 1 ELSE 0 END AS x_at_capacity,
-    CASE WHEN COALESCE(rp.overdue, 0) > 0 THEN 1 ELSE 0 END AS x_overdue_reports,
+    CASE WHEN od.overdue IS NOT NULL THEN 1 ELSE 0 END AS x_overdue_reports,
     CASE WHEN COALESCE(lo.refused, 0) > 0 THEN 1 ELSE 0 END AS x_declined,
     CASE WHEN COALESCE(lo.holding, 0) > 0 THEN 1 ELSE 0 END AS x_offered
   FROM {q("partners_partnerorganization")} p
   JOIN {q("partners_tier")} t ON t.id = p.tier_id
+  CROSS JOIN tiers
   LEFT JOIN {q("partners_capabilityprofile")} pr ON pr.partner_id = p.id
-  LEFT JOIN {q("partners_agreementversion")} cur ON cur.is_current = %s
+  LEFT JOIN {q("partners_agreementversion")} cur ON cur.is_current = %(current)s
   LEFT JOIN {q("partners_agreementacceptance")} acc
     ON acc.partner_id = p.id AND acc.version_id = cur.id
   LEFT JOIN claims cl ON cl.partner_id = p.id
   LEFT JOIN proofs ps ON ps.partner_id = p.id
   LEFT JOIN load ld ON ld.partner_id = p.id
-  LEFT JOIN history h ON h.partner_id = p.id
-  LEFT JOIN results rs ON rs.partner_id = p.id
-  LEFT JOIN reporting rp ON rp.partner_id = p.id
-  LEFT JOIN lead_offers lo ON lo.partner_id = p.id
+  LEFT JOIN overdue od ON od.partner_id = p.id
+  LEFT JOIN lead_offers lo ON lo.partner_id = p.id{history_joins}
   WHERE 1=1{pf("p.id")}
-), scored AS (
-  SELECT b.*, {_factor_sql(p, sla)}
-  FROM base b
+)"""  # noqa: S608
+
+
+def _factor_exprs(p: _Params, *, history: bool) -> dict[str, str]:
+    """Each factor's 0..1 score over a row `b` of base; without history, the track-record
+    factors count as 1 (an upper bound, for the shortlist) and the need factors are left
+    to `need_points`."""
+    sla = float(p.weights.offer_sla_hours)
+    out = {}
+    for f in NEED_FACTORS if history else ():
+        need = len(p.needs[f])
+        out[f] = f"b.cr_{f} / {need}.0" if need else "0.0"
+    out[Factor.PROOF_POINTS] = _cap(f"b.pp_value / {PROOF_SATURATION}")
+    out[Factor.CAPACITY] = ("CASE WHEN b.capacity IS NULL OR b.capacity = 0 THEN 0.0 ELSE "
+                            + _cap(f"CAST(b.capacity - b.load_n AS {FLOAT}) / b.capacity") + " END")
+    out[Factor.TIER] = (f"CASE WHEN COALESCE(b.max_rank, 0) = 0 THEN 0.0 "
+                        f"ELSE CAST(b.tier_rank AS {FLOAT}) / b.max_rank END")
+    if not history:
+        return out | {f: "1.0" for f in HISTORY_FACTORS}
+    speed = _cap(f"1.0 - ((b.answer_seconds / 3600.0) + b.timed_out * {sla}) / "
+                 f"((b.answered + b.timed_out) * {sla})")
+    out[Factor.ACCEPTANCE_SPEED] = f"CASE WHEN b.answered + b.timed_out = 0 THEN 0.5 ELSE {speed} END"
+    out[Factor.WIN_RATE] = f"CAST(b.won + 1 AS {FLOAT}) / (b.won + b.lost + 2)"
+    out[Factor.REPORTING] = f"CASE WHEN b.due = 0 THEN 1.0 ELSE CAST(b.reported AS {FLOAT}) / b.due END"
+    return out
+
+
+def _total_sql(p: _Params, exprs: dict[str, str] | None = None) -> str:
+    """The weighted mean of the applicable factors, 0..100: of the s_<factor> columns of a
+    row `s`, or of the given expressions."""
+    applies = _applicable(p)
+    total_weight = sum(p.weights.weight(f) for f, a in applies.items() if a)
+    if not total_weight:
+        return "0.0"
+    parts = [f"{p.weights.weight(f)} * {exprs[f] if exprs else f's.s_{f}'}"
+             for f, a in applies.items() if a]
+    return f"(({' + '.join(parts)}) * 100.0 / {total_weight})"
+
+
+_X = ", ".join(f"x_{x}" for x in Exclusion.values)
+_ELIGIBLE = f"CASE WHEN {' + '.join(f'x_{x}' for x in Exclusion.values)} = 0 THEN 1 ELSE 0 END"
+
+
+def _shortlist_sql(p: _Params, *, limit: int, limit_excluded: int) -> str:
+    """Phase 1, over every organization: exact exclusions and counts, and a score that is
+    an upper bound (track-record factors at their best). Returns a counts row ('c'), the
+    `limit` best eligible by that bound ('e'), and the best excluded ones ('x')."""
+    exprs = _factor_exprs(p, history=False)
+    applies = _applicable(p)
+    total_weight = sum(p.weights.weight(f) for f, a in applies.items() if a) or 1.0
+    parts = ["b.need_points"] + [f"{p.weights.weight(f)} * {exprs[f]}" for f, a in applies.items()
+                                 if a and f not in NEED_FACTORS]
+    bound = f"(({' + '.join(parts)}) * 100.0 / {total_weight})"
+    counts = ", ".join(f"SUM(x_{x}) AS x_{x}" for x in Exclusion.values)
+    return f"""WITH {_ctes(p, history=False)}, totals AS MATERIALIZED (
+  SELECT b.partner_id, {_X}, {bound} AS bound, {_ELIGIBLE} AS eligible FROM base b
+)
+SELECT 'c' AS part, SUM(eligible) AS partner_id, 0.0 AS bound, {counts} FROM totals
+UNION ALL SELECT * FROM (SELECT 'e', partner_id, bound, {_X} FROM totals WHERE eligible = 1
+  ORDER BY bound DESC, partner_id LIMIT {int(limit)}) e
+UNION ALL SELECT * FROM (SELECT 'x', partner_id, bound, {_X} FROM totals WHERE eligible = 0
+  ORDER BY bound DESC, partner_id LIMIT {int(limit_excluded)}) x
+"""  # noqa: S608
+
+
+def _exact_sql(p: _Params, *, limit: int) -> str:
+    """Phase 2, over the shortlisted organizations (p.partner_ids): every factor exact, the
+    near-tie rotation, the rank. Returns each row of base with s_<factor>, total, eligible,
+    near_tie and rn, eligible ones first in rank order."""
+    scores = ", ".join(f"{expr} AS s_{f}" for f, expr in _factor_exprs(p, history=True).items())
+    return f"""WITH {_ctes(p, history=True)}, scored AS MATERIALIZED (
+  SELECT b.*, {scores} FROM base b
 ), totals AS (
-  SELECT s.*, {_total_sql(p)} AS total,
-    CASE WHEN s.x_no_profile + s.x_status + s.x_no_agreement + s.x_at_capacity
-      + s.x_overdue_reports + s.x_declined + s.x_offered = 0 THEN 1 ELSE 0 END AS eligible
-  FROM scored s
+  SELECT s.*, {_total_sql(p)} AS total, {_ELIGIBLE} AS eligible FROM scored s
 ), ranked AS (
-  SELECT t.*,
-    CASE WHEN t.eligible = 1 AND t.total >= MAX(CASE WHEN t.eligible = 1 THEN t.total END) OVER ()
-      - %s THEN 1 ELSE 0 END AS near_tie,
-    SUM(t.eligible) OVER () AS eligible_count,
-    {", ".join(f"SUM(t.x_{x}) OVER () AS count_{x}" for x in Exclusion.values)}
+  SELECT t.*, CASE WHEN t.eligible = 1 AND t.total >=
+      MAX(CASE WHEN t.eligible = 1 THEN t.total END) OVER () - %(margin)s
+      THEN 1 ELSE 0 END AS near_tie
   FROM totals t
 ), ordered AS (
   SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.eligible ORDER BY
@@ -357,60 +466,50 @@ WITH claims AS (
       r.total DESC, r.partner_id ASC) AS rn
   FROM ranked r
 )
-SELECT * FROM ordered
-WHERE (eligible = 1 AND rn <= %s) OR (eligible = 0 AND rn <= %s)
-ORDER BY eligible DESC, rn ASC
+SELECT * FROM ordered WHERE eligible = 0 OR rn <= {int(limit)} ORDER BY eligible DESC, rn ASC
 """  # noqa: S608
-    params = [
-        adapt(p.now - timedelta(days=ROTATION_DAYS)),
-        cadence_cutoff,
-        adapt(p.now - timedelta(days=COMPLIANCE_DAYS)),
-        adapt(p.now - timedelta(days=COMPLIANCE_DAYS)),
-        cadence_cutoff,
-        True,
-        float(p.weights.near_tie_margin),
-        limit_eligible,
-        limit_excluded,
-    ]
-    return sql, params
 
 
-def _factor_sql(p: _Params, sla: float) -> str:
-    """Each factor's 0..1 score as a column s_<factor> of the base row b."""
-    cols = []
-    for f, _kinds in NEED_FACTORS.items():
-        need = len(p.needs[f])
-        cols.append(f"{_cap(f'b.cr_{f} / {need}.0') if need else '0.0'} AS s_{f}")
-    cols.append(f"{_cap(f'b.pp_value / {PROOF_SATURATION}')} AS s_{Factor.PROOF_POINTS}")
-    cols.append("CASE WHEN b.capacity IS NULL OR b.capacity = 0 THEN 0.0 ELSE "
-                + _cap("(b.capacity - b.load_n) * 1.0 / b.capacity") + f" END AS s_{Factor.CAPACITY}")
-    speed = _cap(f"1.0 - ((b.answer_seconds / 3600.0) + b.timed_out * {sla}) / "
-                 f"((b.answered + b.timed_out) * {sla})")
-    cols.append(f"CASE WHEN b.answered + b.timed_out = 0 THEN 0.5 ELSE {speed} END "
-                f"AS s_{Factor.ACCEPTANCE_SPEED}")
-    cols.append(f"(b.won + 1.0) / (b.won + b.lost + 2.0) AS s_{Factor.WIN_RATE}")
-    cols.append(f"CASE WHEN b.due = 0 THEN 1.0 ELSE b.reported * 1.0 / b.due END AS s_{Factor.REPORTING}")
-    cols.append(f"CASE WHEN COALESCE(b.max_rank, 0) = 0 THEN 0.0 ELSE b.tier_rank * 1.0 / b.max_rank END "
-                f"AS s_{Factor.TIER}")
-    return ",\n    ".join(cols)
-
-
-def _total_sql(p: _Params) -> str:
-    applies = _applicable(p)
-    total_weight = sum(p.weights.weight(f) for f, a in applies.items() if a)
-    if not total_weight:
-        return "0.0"
-    parts = [f"{p.weights.weight(f)} * s.s_{f}" for f, a in applies.items() if a]
-    return f"(({' + '.join(parts)}) * 100.0 / {total_weight})"
-
-
-def _run(p: _Params, *, limit_eligible: int = TOP_N,
-         limit_excluded: int = EXCLUDED_SHOWN) -> list[dict[str, Any]]:
-    sql, params = _score_sql(p, limit_eligible=limit_eligible, limit_excluded=limit_excluded)
+def _fetch(sql: str, params: dict) -> list[dict[str, Any]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         names = [c[0] for c in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+@dataclass
+class _Scored:
+    eligible: list[dict]  # exact rows, best first (near-ties rotated)
+    excluded: list[dict]  # exact rows of the best-bounded excluded organizations
+    counts: dict[str, int]
+    eligible_count: int
+
+
+def _run(p: _Params, *, top: int = TOP_N, shown_excluded: int = EXCLUDED_SHOWN,
+         shortlist: int | None = None) -> _Scored:
+    """Score in two statements: the bounded shortlist over everyone, then exact scores for
+    the shortlist. The shortlist grows (x4) until no organization left out could reach the
+    top `top` or the near-tie band: its bound is below both."""
+    params = _sql_params(p)
+    shortlist = shortlist or SHORTLIST
+    while True:
+        rows = _fetch(_shortlist_sql(p, limit=shortlist + 1, limit_excluded=shown_excluded), params)
+        head = next(r for r in rows if r["part"] == "c")
+        eligible = [r for r in rows if r["part"] == "e"]
+        excluded = [r for r in rows if r["part"] == "x"]
+        ids = [r["partner_id"] for r in eligible[:shortlist] + excluded]
+        exact = _fetch(_exact_sql(replace(p, partner_ids=tuple(ids)), limit=max(top, shortlist)),
+                       params) if ids else []
+        good = [r for r in exact if int(r["eligible"])]
+        if len(eligible) > shortlist and good:
+            totals = sorted((float(r["total"]) for r in good), reverse=True)
+            reach = min(totals[:top][-1], totals[0] - float(p.weights.near_tie_margin))
+            if float(eligible[shortlist]["bound"]) >= reach:
+                shortlist *= 4
+                continue
+        counts = {x: int(head[f"x_{x}"] or 0) for x in Exclusion.values}
+        return _Scored(eligible=good[:top], excluded=[r for r in exact if not int(r["eligible"])],
+                       counts=counts, eligible_count=int(head["partner_id"] or 0))
 
 
 # --- evidence -------------------------------------------------------------------------------
@@ -554,9 +653,8 @@ def recommend(*, lead: VendorLead, now: datetime | None = None) -> Recommendatio
     now = now or timezone.now()
     weights = weights_current()
     params, names = _params_for_lead(lead, weights, now)
-    rows = _run(params)
-    eligible = [r for r in rows if int(r["eligible"])]
-    excluded = [r for r in rows if not int(r["eligible"])]
+    scored = _run(params)
+    eligible, excluded = scored.eligible, scored.excluded
     matched = _matched_claims([r["partner_id"] for r in eligible], list(names))
     candidates = []
     for rank, row in enumerate(eligible, start=1):
@@ -568,17 +666,15 @@ def recommend(*, lead: VendorLead, now: datetime | None = None) -> Recommendatio
             "recent_offers": int(row["recent_offers"]), "tier": row["tier_name"],
             "factors": factors, "why": _why(factors, near_tie),
         })
-    first = rows[0] if rows else None
     exclusions = {
-        "counts": {x: int(first[f"count_{x}"]) for x in Exclusion.values
-                   if first and int(first[f"count_{x}"])},
+        "counts": {x: n for x, n in scored.counts.items() if n},
         "partners": [
             {"partner": r["partner_id"], "name": r["name"], "score": round(float(r["total"]), 1),
              "reasons": _exclusion_labels(r)[0], "labels": _exclusion_labels(r)[1]}
             for r in excluded
         ],
     }
-    eligible_count = int(first["eligible_count"]) if first else 0
+    eligible_count = scored.eligible_count
     with transaction.atomic():
         rec = Recommendation.objects.create(
             lead=lead, weights=weights, computed_at=now, candidates=candidates,
@@ -663,8 +759,8 @@ def scorecard(*, partner: PartnerOrganization, now: datetime | None = None) -> d
     by_factor = {f: sorted(c.term_id for c in claims if c.term.kind in kinds)
                  for f, kinds in NEED_FACTORS.items()}
     names = {c.term_id: c.term.name for c in claims}
-    params = _Params(needs=by_factor, weights=weights, now=now, partner_id=partner.pk)
-    rows = _run(params, limit_eligible=1, limit_excluded=1)
+    params = _Params(needs=by_factor, weights=weights, now=now, partner_ids=(partner.pk,))
+    rows = _fetch(_exact_sql(params, limit=1), _sql_params(params))
     if not rows:
         return {"total": 0, "weights_version": weights.version, "factors": [], "exclusions": []}
     row = rows[0]

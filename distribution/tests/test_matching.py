@@ -301,3 +301,24 @@ def test_no_partner_at_all_gives_an_empty_recommendation(healthcare):
     assert rec.candidates == [] and rec.eligible_count == 0
     assert rec.summary.startswith("No eligible partner organization.")
     assert MatchingWeights.objects.count() == 1
+
+
+def test_the_shortlist_grows_until_no_one_left_out_could_rank(healthcare, monkeypatch):
+    """The first pass ranks by an upper bound (track record at its best); an organization
+    with a poor record drops in the exact pass, and the one it hid must still be found."""
+    dach = term("region", "DACH")
+    flashy = make_partner(healthcare, dach, name="Flashy")
+    make_partner(healthcare, dach, name="Steady")
+    for i in range(6):
+        lead = make_lead(healthcare)
+        Offer.objects.create(lead=lead, partner=flashy, status=OfferStatus.TIMED_OUT,
+                             offered_at=timezone.now() - timedelta(days=40 + i))
+    for _i in range(6):
+        make_deal(flashy, DealStatus.LOST, decided_days_ago=400)
+    expected = [c["name"] for c in recommend(lead=make_lead(healthcare, dach)).candidates]
+    assert expected == ["Steady", "Flashy"]
+    monkeypatch.setattr("distribution.matching.SHORTLIST", 1)
+    with CaptureQueriesContext(connection) as ctx:
+        got = [c["name"] for c in recommend(lead=make_lead(healthcare, dach)).candidates]
+    assert got == expected
+    assert sum("tiers AS (" in q["sql"] for q in ctx.captured_queries) == 4  # grew once
