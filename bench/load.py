@@ -23,7 +23,7 @@ from bench import rows
 ROOT = Path(__file__).resolve().parent.parent
 PARTNERS = 50
 CHUNK = 20_000
-TABLES = ["leads_deal", "leads_account", "leads_opportunity"]
+TABLES = ["leads_deal", "leads_account", "leads_opportunity", "leads_contact"]
 
 
 @dataclass
@@ -145,6 +145,7 @@ def grow(db_url: str, *, total: int, seed: int, partners: Tenancy,
                       deals, want_deals)
                 log(f"  registrations copied ({time.monotonic() - started:.0f} s)")
             _add_opportunities(conn, last_account, partners.sales_owner_id)
+            _add_contacts(conn, last_account)
             conn.execute("SET maintenance_work_mem = '1GB'")
             for _name, sql in indexes:
                 conn.execute(sql)
@@ -154,6 +155,24 @@ def grow(db_url: str, *, total: int, seed: int, partners: Tenancy,
         deals, accounts, opportunities = _counts(conn)
     return LoadStats(deals + accounts, deals, accounts, opportunities, added,
                      time.monotonic() - started)
+
+
+def _add_contacts(conn: psycopg.Connection, after_id: int) -> None:
+    """A CRM contact on three of five new accounts: a person at the account's domain, on
+    a direct line of its switchboard (keys as the CRM import computes them)."""
+    conn.execute(
+        "INSERT INTO leads_contact (external_id, account_id, name, email, phone, title, "
+        "norm_name, norm_email, norm_phone, updated_at) "
+        "SELECT 'CON-' || a.id, a.id, n.name, n.mail || a.id || '@' || a.norm_domain, "
+        "a.phone, 'Head of IT', lower(n.name), "
+        "CASE WHEN a.norm_domain <> '' THEN n.mail || a.id || '@' || a.norm_domain ELSE '' END, "
+        "CASE WHEN a.norm_phone <> '' THEN left(a.norm_phone, length(a.norm_phone) - 3) "
+        "|| lpad((a.id %% 1000)::text, 3, '0') ELSE '' END, now() "
+        "FROM leads_account a, LATERAL (SELECT (ARRAY['Jane Roe','Ana Silva','Li Wei',"
+        "'Omar Haddad','Eva Novak'])[1 + a.id %% 5] AS name, "
+        "(ARRAY['jane.roe','ana.silva','li.wei','omar.haddad','eva.novak'])[1 + a.id %% 5] "
+        "AS mail) n WHERE a.id > %s AND a.id %% 5 < 3",
+        [after_id])
 
 
 def _add_opportunities(conn: psycopg.Connection, after_id: int, owner_id: int) -> None:

@@ -27,6 +27,8 @@ class Run:
     quality_seed: int = 0
     tuning: list[tuple[str, str, quality.Metrics, quality.Metrics]] = field(default_factory=list)
     splink: dict[str, quality.Metrics] = field(default_factory=dict)
+    p95_runs: dict[int, list[float]] = field(default_factory=dict)
+    key_counts: dict[int, tuple[int, float]] = field(default_factory=dict)
     speed: list[tuple[int, SpeedResult]] = field(default_factory=list)
 
 
@@ -93,6 +95,24 @@ def _latency(run: Run) -> list[str]:
                      f"{sum(r.matches) / len(r.matches):.2f}", f"{avg[0]:.1f}–{avg[1]:.1f}"])
     out += _table(["records", "p50 ms", "p95 ms", "max ms", "candidates mean / max",
                    "matches mean", "load avg"], rows)
+    if run.p95_runs:
+        out += ["", "The row of each size is the run with the median p95 of "
+                f"{len(next(iter(run.p95_runs.values())))} runs of the same probes; the "
+                "p95 of every run (ms), and the key counts rebuilt after loading:", ""]
+        out += _table(["records", "p95 of each run", "median", "key-count rows", "rebuild s"],
+                      [[f"{size:,}", " / ".join(_ms(v) for v in values),
+                        _ms(sorted(values)[len(values) // 2]),
+                        f"{run.key_counts.get(size, (0, 0))[0]:,}",
+                        f"{run.key_counts.get(size, (0, 0.0))[1]:.1f}"]
+                       for size, values in run.p95_runs.items()])
+        sizes = sorted(run.p95_runs)
+        if len(sizes) >= 2:
+            med = {size: sorted(v)[len(v) // 2] for size, v in run.p95_runs.items()}
+            small = 100_000 if 100_000 in med else sizes[-2]
+            ratio = med[sizes[-1]] / med[small]
+            out += ["", f"p95 at {sizes[-1]:,} / p95 at {small:,} = {ratio:.2f} (target ≤ 1.5: "
+                    f"{_met(ratio <= 1.5)}); p95 at {sizes[-1]:,} ≤ 25 ms: "
+                    f"{_met(med[sizes[-1]] <= 25)}."]
     out += ["", "p95 by probe kind (ms):", ""]
     out += _table(["records"] + list(latency.PROBE_KINDS),
                   [[f"{r.size:,}"] + [_ms(latency.percentile(r.by_kind[k], 95))

@@ -115,6 +115,7 @@ def deal_rows(ctx: Context, start: int, stop: int) -> list[tuple]:
             industry=rng.choice(words.INDUSTRY_LABELS), company_size=rng.choice(SIZES),
             contact_name=rec.contact_name, contact_title=rng.choice(TITLES),
             contact_email=rec.contact_email, contact_phone=rec.contact_phone,
+            street=rec.street, city=rec.city, postal_code=rec.postal_code,
             contact_authority=rng.choice(AUTHORITY), need=rec.need,
             urgency=rng.choice(URGENCY), timeline=rng.choice(("Q1", "Q2", "Q3", "Q4", "")),
             estimated_value=Decimal(rng.randrange(5, 2000) * 1000), currency="USD",
@@ -140,6 +141,7 @@ def account_rows(ctx: Context, start: int, stop: int) -> list[tuple]:
         account = Account(
             external_id=f"ACC-{k:08d}", name=rec.company_name, website=rec.website,
             country=rec.country, industry=rng.choice(words.INDUSTRY_LABELS),
+            phone=rec.phone, street=rec.street, city=rec.city, postal_code=rec.postal_code,
             is_strategic=rng.random() < 0.02, is_customer=rng.random() < 0.3,
             sales_owner_id=ctx.sales_owner_id if rng.random() < 0.3 else None,
             updated_at=ctx.now)

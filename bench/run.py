@@ -59,6 +59,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="10k and 100k, fewer probes and deals: a smoke run (about a minute)")
     parser.add_argument("--probes", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="latency runs per size; the median p95 is reported")
     parser.add_argument("--speed-deals", type=int, default=50)
     parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
     parser.add_argument("--only", choices=["queue"],
@@ -133,7 +135,11 @@ def measure_latency(run, args, tenancy, size: int) -> None:
     probes = latency.make_probes(seed=SEED + size, n=args.probes,
                                  partner_id=tenancy.partner_ids[0])
     before = os.getloadavg()[0]
-    result = latency.run(size=size, probes=probes)
+    # The machine is shared and noisy: three runs, and the one with the median p95 is kept.
+    results = [latency.run(size=size, probes=probes) for _ in range(args.repeats)]
+    results.sort(key=lambda r: latency.summary(r.timings_ms)["p95"])
+    result = results[len(results) // 2]
+    run.p95_runs[size] = [latency.summary(r.timings_ms)["p95"] for r in results]
     run.loadavg[size] = (before, os.getloadavg()[0])
     run.latencies.append(result)
     run.explains[size] = [(kind, ms, sql, latency.explain(sql))
@@ -193,6 +199,12 @@ def main() -> None:
         log(f"Growing to {size:,} records")
         stats = load.grow(env["DATABASE_URL"], total=size, seed=SEED, partners=tenancy, log=log)
         run.loads.append(stats)
+        from leads.evidence import key_counts_refresh
+
+        counted = time.monotonic()
+        rows = key_counts_refresh()
+        log(f"  key counts rebuilt: {rows:,} rows in {time.monotonic() - counted:.1f} s")
+        run.key_counts[size] = (rows, time.monotonic() - counted)
         log(f"  {stats.added:,} rows in {stats.seconds:.0f} s; "
             f"{load.check_normalization()} rows' keys match the services")
         measure_latency(run, args, tenancy, size)
