@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reviews import notifications
-from reviews.notification_forms import NotificationPreferencesForm
+from reviews.forms import NotificationPreferencesForm
 
 PAGE_SIZE = 25
 
