@@ -203,14 +203,3 @@ class HandoffWonForm(forms.Form):
 class HandoffLostForm(forms.Form):
     reason = forms.CharField(label=_("Why was it lost?"), max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 2}))
-
-
-class NotificationPreferencesForm(forms.Form):
-    """One delivery choice per kind of notification."""
-
-    def __init__(self, *args, initial_preferences: dict[str, str], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        for kind in NotificationKind:
-            self.fields[kind.value] = forms.ChoiceField(
-                label=kind.label, choices=Delivery.choices,
-                initial=initial_preferences.get(kind.value, Delivery.IMMEDIATE))
