@@ -155,8 +155,6 @@ class NotificationPreferencesForm(forms.Form):
     """One delivery choice per kind of notification."""
 
     def __init__(self, *args, initial_preferences: dict[str, str], **kwargs) -> None:
-        from reviews.choices import Delivery, NotificationKind
-
         super().__init__(*args, **kwargs)
         for kind in NotificationKind:
             self.fields[kind.value] = forms.ChoiceField(
