@@ -10,8 +10,9 @@ and matched against its own claims, gives the partner's scorecard.
 
 Scores: every factor is 0..1; the total is the weighted mean of the factors that apply to
 the lead (a lead naming no language leaves the language factor out), times 100.
-Summaries are deterministic only (no LLM here): they are built from the stored evidence,
-so they never carry customer or partner free text.
+The stored summary is deterministic (built from the evidence, never from customer or
+partner free text); with Anthropic configured, `distribution.summary` replaces it after
+commit on the worker, under the screening's safety rules.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
@@ -688,6 +690,10 @@ def recommend(*, lead: VendorLead, now: datetime | None = None) -> Recommendatio
             "recommendation": rec.pk, "weights_version": weights.version,
             "candidates": [[c["partner"], c["score"]] for c in candidates],
             "excluded": exclusions["counts"]})
+        if candidates and settings.USE_ANTHROPIC and settings.ANTHROPIC_API_KEY:
+            from distribution.tasks import recommendation_summarize_task
+
+            transaction.on_commit(lambda: recommendation_summarize_task.delay(rec.pk))
     return rec
 
 

@@ -30,3 +30,12 @@ def offers_time_out_task() -> int:
 def outcome_reminders_send_task() -> int:
     """Beat: remind partners whose outcome reports are overdue."""
     return services.outcome_reminders_send()
+
+
+@shared_task(acks_late=True, time_limit=90, autoretry_for=(OperationalError,),
+             retry_backoff=True, max_retries=3)
+def recommendation_summarize_task(recommendation_id: int) -> str:
+    """The model's summary for a stored recommendation (Anthropic configured); idempotent."""
+    from distribution.summary import recommendation_summarize
+
+    return str(recommendation_summarize(recommendation_id=recommendation_id).engine)
