@@ -20,7 +20,7 @@ MAX_MONTHS = 36
 def parse_month(text: str) -> date:
     """'2026-11' as date(2026, 11, 1); ValidationError for anything else."""
     found = MONTH.match((text or "").strip())
-    if not found or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 2000:
+    if not found or not 1 <= int(found.group(2)) <= 12 or not 2000 <= int(found.group(1)) <= 2100:
         raise ValidationError(_("Enter a month as YYYY-MM, for example 2026-11."))
     return date(int(found.group(1)), int(found.group(2)), 1)
 

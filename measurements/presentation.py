@@ -7,7 +7,8 @@ Works on the selectors' aggregated rows only (one per group), never on records.
 from collections.abc import Iterator
 from dataclasses import replace
 
-from django.utils.formats import date_format, number_format
+from django.utils import numberformat
+from django.utils.formats import date_format, get_format
 
 from measurements.selectors import (
     BY_MONTH,
@@ -20,25 +21,44 @@ from measurements.selectors import (
     Scope,
     chart_series,
     measurements_read,
+    rollup,
 )
 
 CSV_HEADER = ["measure", "month", "partner", "tier", "quantity", "value", "numerator",
               "denominator", "date"]
 
 
-def cell(value, kind: str) -> str:
+class _Numbers:
+    """Localized number formatting with the separators looked up once per page (Django's
+    number_format looks them up again for every cell)."""
+
+    def __init__(self) -> None:
+        self.decimal = get_format("DECIMAL_SEPARATOR")
+        self.grouping = get_format("NUMBER_GROUPING")
+        self.thousands = get_format("THOUSAND_SEPARATOR")
+
+    def __call__(self, value, decimal_pos: int | None = None) -> str:
+        if self.grouping != 3:
+            return numberformat.format(value, self.decimal, decimal_pos, self.grouping,
+                                       self.thousands, force_grouping=True)
+        text = f"{value:,.{decimal_pos}f}" if decimal_pos is not None else f"{value:,}"
+        return text.replace(",", "\0").replace(".", self.decimal).replace("\0", self.thousands)
+
+
+def cell(value, kind: str, numbers: _Numbers | None = None) -> str:
+    numbers = numbers or _Numbers()
     if value is None:
         return "—"
     if kind == RATE:
-        return number_format(value * 100, decimal_pos=1) + " %"
+        return numbers(value * 100, 1) + " %"
     if kind in (PER_100, HOURS):
-        return number_format(value, decimal_pos=1)
-    return number_format(value, force_grouping=True)
+        return numbers(value, 1)
+    return numbers(value)
 
 
 def tables(results: list[MeasureResult], scope: Scope) -> list[dict]:
     """Per measure: its definition, column labels and rows of formatted cells."""
-    out, months = [], {}
+    out, months, numbers = [], {}, _Numbers()
     for result in results:
         columns = result.measure.columns
         out.append({
@@ -51,18 +71,24 @@ def tables(results: list[MeasureResult], scope: Scope) -> list[dict]:
             "rows": [{"month": months.get(row.month) or months.setdefault(
                           row.month, date_format(row.month, "YEAR_MONTH_FORMAT")),
                       "partner": row.partner, "tier": row.tier,
-                      "cells": [cell(row.values.get(c.key), c.kind) for c in columns]}
+                      "cells": [cell(row.values.get(c.key), c.kind, numbers) for c in columns]}
                      for row in result.rows],
         })
     return out
 
 
 def dashboard(partner, *, scope: Scope) -> dict:
-    """Tables for the scope's grouping and month-by-month charts: the measures read once
-    for the tables and, unless the tables are already by month, once by month."""
+    """Tables for the scope's grouping and month-by-month charts. The charts' month totals
+    are rolled up from the tables' groups; only medians (not additive) are read again by
+    month."""
     results = measurements_read(partner, scope=scope)
-    monthly = (results if scope.by == BY_MONTH
-               else measurements_read(partner, scope=replace(scope, by=BY_MONTH)))
+    if scope.by == BY_MONTH:
+        monthly = results
+    else:
+        by_month = replace(scope, by=BY_MONTH)
+        monthly = [rollup(r) if r.measure.additive else
+                   MeasureResult(r.measure, r.measure.read(partner, scope=by_month), r.numerator)
+                   for r in results]
     return {"tables": tables(results, scope), "charts": chart_series(monthly, scope),
             "results": results}
 

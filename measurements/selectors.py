@@ -94,9 +94,14 @@ class Scope:
 
 @dataclass(frozen=True)
 class Column:
+    """One quantity of a measure. A ratio column names the count columns it divides
+    (numerator keys summed ÷ denominator keys summed × scale), so month totals can be
+    rolled up from finer groups (see `rollup`)."""
+
     key: str
     label: str
     kind: str = COUNT
+    ratio: tuple[tuple[str, ...], tuple[str, ...], int] | None = None
 
 
 @dataclass
@@ -123,6 +128,12 @@ class Measure:
     columns: tuple[Column, ...]
     chart: tuple[str, ...]  # the columns its chart draws, month by month
     read: Callable[..., list[Row]]
+
+    @property
+    def additive(self) -> bool:
+        """Counts and ratios of counts only: totals roll up from finer groups (medians do
+        not)."""
+        return all(c.kind == COUNT or c.ratio for c in self.columns)
 
 
 # --- Grouping -------------------------------------------------------------------------------
@@ -365,28 +376,29 @@ MEASURES: tuple[Measure, ...] = (
         _("Accept decisions (and, beside them, reject decisions)"),
         _("Accept and reject decisions"), _("Decision date"),
         (Column("accepted", _("Accepted")), Column("rejected", _("Rejected")),
-         Column("rate", _("Accepted share"), RATE)),
+         Column("rate", _("Accepted share"), RATE, (("accepted",), ("accepted", "rejected"), 1))),
         ("accepted", "rejected"), decisions_after_review),
     Measure(
         "duplicates", _("Duplicate submission rate"),
         _("Submitted registrations with a same-partner or cross-partner duplicate match"),
         _("All submitted registrations"), _("Submission date"),
         (Column("duplicates", _("With a duplicate")), Column("submitted", _("Submitted")),
-         Column("rate", _("Rate"), RATE)),
+         Column("rate", _("Rate"), RATE, (("duplicates",), ("submitted",), 1))),
         ("rate",), duplicate_rate),
     Measure(
         "disputes", _("Attribution disputes"),
         _("Disputes opened"), _("Partner attributions approved (per 100)"),
         _("Opening date (disputes); approval date (attributions)"),
         (Column("disputes", _("Disputes opened")), Column("attributions", _("Attributions")),
-         Column("per_100", _("Per 100 attributions"), PER_100)),
+         Column("per_100", _("Per 100 attributions"), PER_100,
+                (("disputes",), ("attributions",), 100))),
         ("disputes",), attribution_disputes),
     Measure(
         "conversion", _("Partner-to-opportunity conversion"),
         _("Accepted deals converted to an opportunity"), _("Accepted deals"),
         _("Acceptance date (accept decision, or the offer's acceptance for vendor leads)"),
         (Column("converted", _("Converted")), Column("accepted", _("Accepted")),
-         Column("rate", _("Conversion"), RATE)),
+         Column("rate", _("Conversion"), RATE, (("converted",), ("accepted",), 1))),
         ("rate",), opportunity_conversion),
     Measure(
         "decision_time", _("Time to acceptance decision"),
@@ -426,6 +438,27 @@ def measurements_read(partner=None, *, scope: Scope) -> list[MeasureResult]:
             numerator = PARTNER_DUPLICATES_NUMERATOR
         results.append(MeasureResult(measure, measure.read(partner, scope=scope), numerator))
     return results
+
+
+def rollup(result: MeasureResult) -> MeasureResult:
+    """An additive measure's rows summed per month (what a `BY_MONTH` read returns): counts
+    added, ratios recomputed from the summed counts. Walks the aggregated rows only."""
+    months: dict[date, dict] = {}
+    for row in result.rows:
+        sums = months.setdefault(row.month, {})
+        for column in result.measure.columns:
+            if column.kind == COUNT:
+                sums[column.key] = sums.get(column.key, 0) + (row.values.get(column.key) or 0)
+    rows = []
+    for month, sums in sorted(months.items()):
+        for column in result.measure.columns:
+            if column.ratio:
+                over, under, scale = column.ratio
+                sums[column.key] = _ratio(sum(sums[k] for k in over),
+                                          sum(sums[k] for k in under), scale)
+        rows.append(Row(month=month, partner_id=None, partner="", tier_id=None, tier="",
+                        values={c.key: sums[c.key] for c in result.measure.columns}))
+    return MeasureResult(result.measure, rows, result.numerator)
 
 
 def _chart_value(value, kind: str):

@@ -197,7 +197,9 @@ def test_the_staff_api_answers_one_month_with_definitions(staff_client, partner_
 
 
 @pytest.mark.parametrize(("params", "field"), [
-    ({"month": "2026-13"}, "month"), ({"month": "nov"}, "month"), ({"by": "planet"}, "by"),
+    ({"month": "2026-13"}, "month"), ({"month": "nov"}, "month"), ({"month": "9999-12"}, "month"),
+    ({"month_from": "2026-11", "month_to": "2026-01"}, "month_to"), ({"by": "planet"}, "by"),
+    ({"tier": "-1"}, "tier"),
     ({"partner": "x"}, "partner"),
 ])
 def test_the_staff_api_names_the_bad_parameter(staff_client, params, field):

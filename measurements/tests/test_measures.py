@@ -230,3 +230,19 @@ def test_the_number_of_queries_does_not_grow_with_records_or_groups(by, staff):
     _program([PartnerFactory() for _ in range(3)], 50 // 3 + 1, staff)
 
     assert _queries(scope) == small == 8
+
+
+def test_month_totals_rolled_up_from_partner_groups_equal_a_read_by_month(staff):
+    """The charts roll additive measures up from the table's groups: the same numbers as
+    reading them by month, ratios included (so each ratio column names its counts right)."""
+    _program([PartnerFactory(tier=TierFactory(name=t)) for t in ("Gold", "Silver", "Gold")],
+             7, staff)
+    by_partner = selectors.measurements_read(scope=Scope(OCT, NOV, by=BY_PARTNER))
+    by_month = selectors.measurements_read(scope=Scope(OCT, NOV, by=BY_MONTH))
+
+    additive = [(p, m) for p, m in zip(by_partner, by_month, strict=True) if p.measure.additive]
+    assert [p.measure.key for p, _m in additive] == [
+        "decisions", "duplicates", "disputes", "conversion", "funnel"]
+    for partner_rows, month_rows in additive:
+        assert ([(r.month, r.values) for r in selectors.rollup(partner_rows).rows]
+                == [(r.month, r.values) for r in month_rows.rows]), partner_rows.measure.key
