@@ -146,3 +146,21 @@ def compliance(*, partner: PartnerOrganization) -> dict:
     figures = matching.reporting_compliance(partner=partner)
     overdue = list(matching.reports_overdue(partner=partner).order_by("decided_at")[:20])
     return {**figures, "overdue_deals": overdue}
+
+
+def deal_outcome_comparison(*, deal: Deal) -> dict | None:
+    """The partner's outcome reports beside the sales owner's record, for the staff deal
+    and handoff pages: the reports (newest first, one query) and what sales recorded
+    (status, conversion, won amount or lost reason). The reports are the partner's word;
+    they never change the record. None for a deal that was never accepted and has none."""
+    reports = list(staff_outcome_reports(deal=deal))
+    if not reports and deal.status not in REPORTABLE_DEAL_STATUSES:
+        return None
+    return {
+        "reports": reports,
+        "sales": {"status": deal.status, "status_label": deal.get_status_display(),
+                  "converted_at": deal.converted_at, "closed_at": deal.closed_at,
+                  "won_amount": deal.won_amount if deal.status == "won" else None,
+                  "lost_reason": deal.lost_reason if deal.status == "lost" else "",
+                  "currency": deal.currency},
+    }

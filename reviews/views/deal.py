@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.selectors import audit_trail_for
+from distribution import selectors as distribution_selectors
 from leads import selectors as lead_selectors
 from leads.choices import DECIDABLE_STATUSES, DealStatus, StopRule
 from leads.models import Deal, DuplicateMatch
@@ -84,6 +85,7 @@ def _page(request: HttpRequest, deal: Deal, *, status: int = 200,
         "comparisons": [_side_by_side(deal, match) for match in deal.matches.all()],
         "record": partner_record(partner=deal.partner),
         "decisions": _with_override_labels(deal.decisions.all()),
+        "outcome_comparison": distribution_selectors.deal_outcome_comparison(deal=deal),
         **_tasks_context(request, deal, is_reviewer=is_reviewer, bound=bound),
         **_extension_context(deal, is_reviewer=is_reviewer, form=bound.get("extension_form")),
     }

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from distribution import selectors as distribution_selectors
 from leads import selectors as lead_selectors
 from leads.choices import DealStatus
 from leads.models import Deal
@@ -92,6 +93,7 @@ def handoff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "reviews/handoff_detail.html", {
         "deal": deal, "forms": bound, "is_sales_owner": deal.sales_owner_id == request.user.pk,
         "handoff_task": next(iter(deal.open_handoff_tasks), None),
+        "outcome_comparison": distribution_selectors.deal_outcome_comparison(deal=deal),
         "can_convert": deal.status == DealStatus.ACCEPTED and not deal.routing_paused,
         "can_close": deal.status == DealStatus.CONVERTED,
     }, status=status)
