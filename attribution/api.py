@@ -44,7 +44,7 @@ from attribution.selectors import deal_attribution_for_partner
 from attribution.services import case_members, conflict_case_resolve, holding_registration
 from leads import selectors as lead_selectors
 from leads.models import Deal
-from partnerportal.api import IsPartnerMember
+from partnerportal.api import BlankReadOnlyFieldsMixin, IsPartnerMember
 from partnerportal.csv import csv_response
 from partnerportal.exceptions import InvalidTransition
 from reviews.api import (
@@ -60,7 +60,8 @@ from reviews.api import (
 CSV_RESPONSE = OpenApiResponse(OpenApiTypes.STR, description=gettext_lazy(
     "The statement as CSV (UTF-8 with BOM; every cell formula-safe)."))
 PARTNER_NOT_FOUND = OpenApiResponse(ErrorSerializer, description=gettext_lazy(
-    "Not a member of a partner organization, or no such object in the caller's organization."))
+    "No such object in the caller's organization (another organization's id included), or "
+    "no such page."))
 
 
 def _int(value) -> int:
@@ -73,7 +74,7 @@ def _int(value) -> int:
 # --- Staff: conflict cases ----------------------------------------------------------------------
 
 
-class CaseDealSerializer(serializers.ModelSerializer):
+class CaseDealSerializer(BlankReadOnlyFieldsMixin, serializers.ModelSerializer):
     """A registration of a case, as staff see it."""
 
     reference = serializers.CharField(read_only=True)
@@ -107,7 +108,7 @@ class CaseDealDetailSerializer(CaseDealSerializer):
         return sorted(fields)
 
 
-class CaseLineSerializer(serializers.ModelSerializer):
+class CaseLineSerializer(BlankReadOnlyFieldsMixin, serializers.ModelSerializer):
     """A credit line of a case (staff only: names every party)."""
 
     partner_name = serializers.CharField(source="partner.name", read_only=True, default=None)
@@ -119,7 +120,7 @@ class CaseLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ConflictCaseSerializer(serializers.ModelSerializer):
+class ConflictCaseSerializer(BlankReadOnlyFieldsMixin, serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     deals = serializers.SerializerMethodField()
 
@@ -261,7 +262,7 @@ class StaffConflictViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 # --- Staff: commissions and payouts ---------------------------------------------------------------
 
 
-class StaffCommissionSerializer(serializers.ModelSerializer):
+class StaffCommissionSerializer(BlankReadOnlyFieldsMixin, serializers.ModelSerializer):
     deal_reference = serializers.CharField(source="deal.reference", read_only=True)
     partner_name = serializers.CharField(source="partner.name", read_only=True)
 
@@ -364,7 +365,7 @@ class StaffPayoutCsvView(APIView):
 # --- Partner --------------------------------------------------------------------------------------
 
 
-class OwnLineSerializer(serializers.ModelSerializer):
+class OwnLineSerializer(BlankReadOnlyFieldsMixin, serializers.ModelSerializer):
     """The caller's own credit line: role, share and state; never whose deal it hangs on."""
 
     can_dispute = serializers.SerializerMethodField()
@@ -430,7 +431,7 @@ class DealAttributionView(APIView):
 
     @extend_schema(operation_id="v1_deals_attribution_retrieve",
                    summary=gettext_lazy("Your credit on a registration"),
-                   responses={200: DealAttributionSerializer, 404: PARTNER_NOT_FOUND})
+                   responses={200: DealAttributionSerializer, 403: FORBIDDEN, 404: PARTNER_NOT_FOUND})
     def get(self, request: Request, pk: int) -> Response:
         return Response(_attribution_answer(request, _own_deal(request, pk)))
 
@@ -466,14 +467,17 @@ class DealDisputeView(APIView):
         if not isinstance(text, str):
             raise serializers.ValidationError({"text": [_("Send the text as a string.")]})
         lines = list(deal_attribution_for_partner(partner=request.partner, deal=deal))
-        line = _line_to_dispute(lines, wanted)
+        line = _line_to_dispute(deal, lines, wanted)
         dispute = dispute_open(partner=request.partner, actor=request.user, attribution=line,
                                text=text, files=files)
         dispute = request.partner.disputes.prefetch_related("attachments").get(pk=dispute.pk)
         return Response(OwnDisputeSerializer(dispute).data, status=status.HTTP_201_CREATED)
 
 
-def _line_to_dispute(lines: list[Attribution], wanted) -> Attribution:
+def _line_to_dispute(deal: Deal, lines: list[Attribution], wanted) -> Attribution:
+    """The line the caller disputes: the one named, else its approved one. Without an
+    approved line the 409 names the status of the caller's line (or of the registration,
+    when it has no line at all), as every 409 does."""
     if wanted not in (None, ""):
         try:
             wanted = int(wanted)
@@ -486,16 +490,18 @@ def _line_to_dispute(lines: list[Attribution], wanted) -> Attribution:
     approved = [line for line in lines if line.status == AttributionStatus.APPROVED]
     if not approved:
         raise InvalidTransition(_("This registration has no approved credit of yours to dispute."),
-                                current_status=lines[0].status if lines else None)
+                                current_status=lines[0].status if lines else deal.status)
     return approved[0]
 
 
-class OwnCommissionSerializer(serializers.ModelSerializer):
+class OwnCommissionSerializer(BlankReadOnlyFieldsMixin, serializers.ModelSerializer):
     """A commission of the caller's organization, on its own registration."""
 
     deal = serializers.SerializerMethodField()
     deal_reference = serializers.SerializerMethodField()
-    statement = serializers.CharField(source="statement.reference", default=None, read_only=True)
+    statement = serializers.CharField(
+        source="statement.reference", default=None, read_only=True, allow_null=True,
+        help_text=gettext_lazy("The payout statement's reference; null until one pays it."))
 
     class Meta:
         model = Commission
@@ -514,7 +520,7 @@ class OwnCommissionSerializer(serializers.ModelSerializer):
         return self._own(commission).reference
 
 
-class PayoutSerializer(serializers.ModelSerializer):
+class PayoutSerializer(BlankReadOnlyFieldsMixin, serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
 
     class Meta:
@@ -528,7 +534,7 @@ class PayoutSerializer(serializers.ModelSerializer):
     operation_id="v1_commissions_list", summary=gettext_lazy("Your organization's commissions"),
     parameters=[OpenApiParameter("status", str, enum=CommissionStatus.values)],
     responses={200: OwnCommissionSerializer(many=True), 400: _field_errors("CommissionFilterError", ["status"]),
-               403: FORBIDDEN}))
+               403: FORBIDDEN, 404: PARTNER_NOT_FOUND}))
 class CommissionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [IsPartnerMember]
     serializer_class = OwnCommissionSerializer
@@ -547,7 +553,7 @@ class CommissionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 @extend_schema_view(list=extend_schema(
     operation_id="v1_payouts_list", summary=gettext_lazy("Your organization's payout statements"),
-    responses={200: PayoutSerializer(many=True), 403: FORBIDDEN}))
+    responses={200: PayoutSerializer(many=True), 403: FORBIDDEN, 404: PARTNER_NOT_FOUND}))
 class PayoutViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [IsPartnerMember]
     serializer_class = PayoutSerializer

@@ -7,7 +7,15 @@ services as the pages.
 """
 
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from django.http import Http404
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -18,11 +26,37 @@ from distribution import matching, selectors, services
 from distribution.choices import OfferStatus, OutcomeStage, VendorLeadSource
 from distribution.forms import VendorLeadForm
 from distribution.models import Offer, OutcomeReport, VendorLead
-from partnerportal.api import IsPartnerMember
-from reviews.api import IsStaffWithSecondFactor
+from partnerportal.api import BlankReadOnlyFieldsMixin, IsPartnerMember
+from reviews.api import (
+    FORBIDDEN,
+    NOT_FOUND,
+    ErrorSerializer,
+    InvalidStateSerializer,
+    IsStaffWithSecondFactor,
+)
+
+# The answers besides success, documented so that the schema holds every answer (the CI fuzz
+# run, tests/test_api_fuzz.py, fails on an undocumented status code or body).
+BAD_INPUT = OpenApiResponse(OpenApiTypes.OBJECT, description=gettext_lazy(
+    "Bad input: a list of messages under each field named (`non_field_errors` for the rest)."))
+NOT_A_MEMBER = OpenApiResponse(ErrorSerializer, description=gettext_lazy(
+    "Not a member of a partner organization."))
+PARTNER_NOT_FOUND = OpenApiResponse(ErrorSerializer, description=gettext_lazy(
+    "No such object in the caller's organization (another organization's id included), or "
+    "no such page."))
+LEAD_CONFLICT = OpenApiResponse(InvalidStateSerializer, description=gettext_lazy(
+    "The lead, offer or deal is not in a state that allows this (someone acted first, the "
+    "time to answer ran out); `status` is its current status."))
 
 
-class VendorLeadSerializer(serializers.ModelSerializer):
+def _pk(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+class VendorLeadSerializer(BlankReadOnlyFieldsMixin, serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     terms = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
@@ -66,7 +100,7 @@ class OfferCreateSerializer(serializers.Serializer):
     override_reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class StaffOfferSerializer(serializers.ModelSerializer):
+class StaffOfferSerializer(BlankReadOnlyFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Offer
         fields = ["id", "lead", "partner", "status", "rank", "score", "is_override",
@@ -84,7 +118,12 @@ RecommendationSerializer = inline_serializer("VendorLeadRecommendation", fields=
 
 
 def _form_errors(form) -> dict:
-    return {field: [str(e) for e in errors] for field, errors in form.errors.items()}
+    return {("non_field_errors" if field == "__all__" else field): [str(e) for e in errors]
+            for field, errors in form.errors.items()}
+
+
+@extend_schema_view(list=extend_schema(responses={200: VendorLeadSerializer(many=True),
+                                                  404: NOT_FOUND}))
 
 
 class StaffVendorLeadViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -98,8 +137,8 @@ class StaffVendorLeadViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return qs.prefetch_related("terms")
 
     @extend_schema(request=VendorLeadCreateSerializer,
-                   responses={201: VendorLeadSerializer, 400: OpenApiResponse(
-                       description="Field errors by field name.")})
+                   responses={201: VendorLeadSerializer, 400: BAD_INPUT, 403: FORBIDDEN,
+                              404: NOT_FOUND})
     def create(self, request):
         data = VendorLeadCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -113,12 +152,14 @@ class StaffVendorLeadViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(VendorLeadSerializer(lead).data, status=status.HTTP_201_CREATED)
 
     def _lead(self, pk) -> VendorLead:
-        lead = VendorLead.objects.filter(pk=pk).first()
+        lead = VendorLead.objects.filter(pk=_pk(pk)).first()
         if lead is None:
             raise NotFound
         return lead
 
-    @extend_schema(responses={200: RecommendationSerializer})
+    @extend_schema(responses={200: RecommendationSerializer, 404: OpenApiResponse(
+        ErrorSerializer, description=gettext_lazy(
+            "Not vendor staff with a second factor, no such lead, or not matched yet."))})
     @action(detail=True, methods=["get"])
     def recommendations(self, request, pk=None):
         """The latest ranked candidates with each factor's score, weight and evidence, the
@@ -132,9 +173,8 @@ class StaffVendorLeadViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                          "exclusions": rec.exclusions})
 
     @extend_schema(request=OfferCreateSerializer,
-                   responses={201: StaffOfferSerializer, 400: OpenApiResponse(
-                       description="`partner` or `override_reason` named."),
-                       409: OpenApiResponse(description="The lead is not ready to offer.")})
+                   responses={201: StaffOfferSerializer, 400: BAD_INPUT, 403: FORBIDDEN,
+                              404: NOT_FOUND, 409: LEAD_CONFLICT})
     @action(detail=True, methods=["post"])
     def offers(self, request, pk=None):
         """Offer the lead: the top candidate needs nothing more, another one an
@@ -147,7 +187,7 @@ class StaffVendorLeadViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(StaffOfferSerializer(offer).data, status=status.HTTP_201_CREATED)
 
 
-class PartnerOfferSerializer(serializers.ModelSerializer):
+class PartnerOfferSerializer(BlankReadOnlyFieldsMixin, serializers.ModelSerializer):
     """An offer as the offered organization sees it: the contact only after acceptance."""
 
     lead = serializers.SerializerMethodField()
@@ -173,6 +213,8 @@ class DeclineSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, default="")
 
 
+@extend_schema_view(list=extend_schema(responses={200: PartnerOfferSerializer(many=True),
+                                                  403: NOT_A_MEMBER, 404: PARTNER_NOT_FOUND}))
 class OfferViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Offers made to the caller's organization; accept or decline (reason required)."""
 
@@ -180,21 +222,24 @@ class OfferViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = PartnerOfferSerializer
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Offer.objects.none()
         return selectors.offer_list(partner=self.request.partner)
 
-    @extend_schema(request=None, responses={200: PartnerOfferSerializer,
-                                            409: OpenApiResponse(description="Not answerable.")})
+    @extend_schema(request=None, responses={200: PartnerOfferSerializer, 403: NOT_A_MEMBER,
+                                            404: PARTNER_NOT_FOUND, 409: LEAD_CONFLICT})
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        offer = selectors.offer_get(partner=request.partner, pk=pk)
+        offer = selectors.offer_get(partner=request.partner, pk=_pk(pk))
         offer = services.offer_accept(partner=request.partner, actor=request.user, offer=offer)
         return Response(PartnerOfferSerializer(offer).data)
 
-    @extend_schema(request=DeclineSerializer, responses={200: PartnerOfferSerializer,
-                                                         400: OpenApiResponse(description="`reason`.")})
+    @extend_schema(request=DeclineSerializer, responses={
+        200: PartnerOfferSerializer, 400: BAD_INPUT, 403: NOT_A_MEMBER, 404: PARTNER_NOT_FOUND,
+        409: LEAD_CONFLICT})
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        offer = selectors.offer_get(partner=request.partner, pk=pk)
+        offer = selectors.offer_get(partner=request.partner, pk=_pk(pk))
         body = DeclineSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         offer = services.offer_decline(partner=request.partner, actor=request.user,
@@ -219,13 +264,16 @@ class DealOutcomeView(APIView):
     permission_classes = [permissions.IsAuthenticated, IsPartnerMember]
     serializer_class = OutcomeReportSerializer
 
-    @extend_schema(responses={200: OutcomeReportSerializer(many=True)})
+    @extend_schema(responses={200: OutcomeReportSerializer(many=True), 403: NOT_A_MEMBER,
+                              404: PARTNER_NOT_FOUND})
     def get(self, request, pk: int):
         deal = selectors.reportable_deal_get(partner=request.partner, pk=pk)
         reports = selectors.outcome_report_list(partner=request.partner, deal=deal)
         return Response(OutcomeReportSerializer(reports, many=True).data)
 
-    @extend_schema(request=OutcomeReportSerializer, responses={201: OutcomeReportSerializer})
+    @extend_schema(request=OutcomeReportSerializer, responses={
+        201: OutcomeReportSerializer, 400: BAD_INPUT, 403: NOT_A_MEMBER, 404: PARTNER_NOT_FOUND,
+        409: LEAD_CONFLICT})
     def post(self, request, pk: int):
         deal = selectors.reportable_deal_get(partner=request.partner, pk=pk)
         body = OutcomeReportSerializer(data=request.data)
@@ -247,7 +295,7 @@ class ScorecardView(APIView):
         "total": serializers.FloatField(), "weights_version": serializers.IntegerField(),
         "factors": serializers.ListField(child=serializers.DictField()),
         "exclusions": serializers.ListField(child=serializers.CharField()),
-        "compliance": serializers.DictField()})})
+        "compliance": serializers.DictField()}), 403: NOT_A_MEMBER})
     def get(self, request):
         card = matching.scorecard(partner=request.partner)
         compliance = matching.reporting_compliance(partner=request.partner)

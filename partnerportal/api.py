@@ -1,10 +1,12 @@
-"""Shared API pieces: the tenant permission and the JSON error handler."""
+"""Shared API pieces: the tenant permission, the JSON error handler and read-only fields
+that publish blank values."""
 
+from django.core.exceptions import FieldDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, permissions, status
+from django_countries.fields import CountryField
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -30,6 +32,38 @@ class IsPartnerMember(permissions.BasePermission):
         if membership is not None:
             request.user.membership = membership
         return membership is not None
+
+
+class BlankReadOnlyFieldsMixin:
+    """For a ModelSerializer whose fields are read-only: publish blank values as they are.
+
+    DRF drops `allow_blank` from read-only fields, so a blank choice ("") would fall outside
+    the published enum and a blank e-mail outside `format: email`; a blank country is even
+    returned as a `Country` object (not JSON). Generated (not declared) fields over a blank
+    model field get `allow_blank` back (the enum lists ""); e-mails and countries become
+    plain strings ("" or the ISO code).
+    """
+
+    def get_fields(self) -> dict:
+        fields = super().get_fields()
+        model = self.Meta.model
+        for name, field in fields.items():
+            if name in self._declared_fields or not field.read_only:
+                continue
+            try:
+                model_field = model._meta.get_field(field.source or name)
+            except FieldDoesNotExist:
+                continue
+            if not model_field.blank or not isinstance(
+                    field, serializers.CharField | serializers.ChoiceField):
+                continue
+            if isinstance(field, serializers.EmailField) or isinstance(model_field, CountryField):
+                fields[name] = serializers.CharField(
+                    read_only=True, allow_null=field.allow_null, label=field.label,
+                    help_text=field.help_text)
+            else:
+                field.allow_blank = True
+        return fields
 
 
 def exception_handler(exc, context):

@@ -37,6 +37,7 @@ from leads.models import (
     ScreeningStep,
     StopRuleHit,
 )
+from partnerportal.api import BlankReadOnlyFieldsMixin
 from partners.auth import session_used_mfa
 from partners.choices import REVIEWER_ROLES
 from partners.selectors import user_staff_roles
@@ -221,7 +222,7 @@ class _DealFieldsMixin(serializers.Serializer):
     sales_owner = StaffUserSerializer(read_only=True, allow_null=True)
 
 
-class StaffDealSummarySerializer(_DealFieldsMixin, serializers.ModelSerializer):
+class StaffDealSummarySerializer(BlankReadOnlyFieldsMixin, _DealFieldsMixin, serializers.ModelSerializer):
     """A deal in the staff list: its state, markers and open tasks."""
 
     stop_rules = serializers.SerializerMethodField()
@@ -236,7 +237,7 @@ class StaffDealSummarySerializer(_DealFieldsMixin, serializers.ModelSerializer):
         return [hit.rule for hit in deal.stop_rule_hits.all()]
 
 
-class StaffDealSerializer(_DealFieldsMixin, serializers.ModelSerializer):
+class StaffDealSerializer(BlankReadOnlyFieldsMixin, _DealFieldsMixin, serializers.ModelSerializer):
     """A deal with everything a reviewer decides on: the registration, what screening found,
     the tasks, the decisions so far and what blocks a plain acceptance."""
 

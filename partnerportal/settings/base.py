@@ -274,6 +274,10 @@ SPECTACULAR_SETTINGS = {
         "AttributionStatusEnum": "attribution.choices.AttributionStatus",
         "CommissionStatusEnum": "attribution.choices.CommissionStatus",
         "PayoutStatusEnum": "attribution.choices.PayoutStatus",
+        "DealSourceEnum": "leads.choices.DealSource",
+        "VendorLeadStatusEnum": "distribution.choices.VendorLeadStatus",
+        "VendorLeadSourceEnum": "distribution.choices.VendorLeadSource",
+        "OfferStatusEnum": "distribution.choices.OfferStatus",
     },
 }
 
