@@ -526,9 +526,9 @@ def splink_records(pairs: PairSet) -> list[dict]:
     return records
 
 
-def splink_evaluate(pairs: PairSet, threshold: float = 0.5) -> list[bool] | None:
-    """Splink's prediction for each pair (match probability ≥ `threshold`), run by the
-    bench-only interpreter (`BENCH_SPLINK_PYTHON`, default this one); None without splink."""
+def splink_evaluate(pairs: PairSet) -> list[float] | None:
+    """Splink's match probability for each pair, run by the bench-only interpreter
+    (`BENCH_SPLINK_PYTHON`, default this one); None without splink."""
     python = os.environ.get("BENCH_SPLINK_PYTHON", sys.executable)
     with tempfile.TemporaryDirectory() as folder:
         given, got = Path(folder, "in.json"), Path(folder, "out.json")
@@ -540,7 +540,7 @@ def splink_evaluate(pairs: PairSet, threshold: float = 0.5) -> list[bool] | None
             print(f"  splink did not run: {done.stderr.strip().splitlines()[-1:]}")
             return None
         probabilities = json.loads(got.read_text())
-    return [probabilities.get(str(n), 0.0) >= threshold for n in range(len(pairs.pairs))]
+    return [probabilities.get(str(n), 0.0) for n in range(len(pairs.pairs))]
 
 
 def _add_trigram_similarity(outcomes: list[Outcome]) -> None:

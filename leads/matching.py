@@ -262,14 +262,16 @@ def _account_candidates(deal: Deal) -> list[Account]:
     for name in ("norm_phone", "norm_address"):
         if getattr(deal, name, ""):
             keys |= Q(**{name: getattr(deal, name)})
+    by_name = _similar_names(_same_country(accounts, "country", deal), deal.norm_company)
     contact_keys = [Q(**{name: getattr(deal, name)}) for name in ("norm_email", "norm_phone")
                     if getattr(deal, name, "")]
     if contact_keys:
+        # Its own branch of the UNION: inside the OR, a subquery would defeat the indexes.
         by_contact = Contact.objects.filter(erased_at__isnull=True).filter(
-            functools.reduce(operator.or_, contact_keys))
-        keys |= Q(pk__in=by_contact.values("account_id")[:CANDIDATE_LIMIT])
-    ids = _either(accounts.filter(keys), _similar_names(_same_country(accounts, "country", deal),
-                                                        deal.norm_company))
+            functools.reduce(operator.or_, contact_keys)).values("account_id")[:CANDIDATE_LIMIT]
+        by_name = (by_contact.union(by_name) if connection.vendor == "postgresql"
+                   else [row["account_id"] for row in by_contact] + list(by_name))
+    ids = _either(accounts.filter(keys), by_name)
     return list(Account.objects.filter(pk__in=ids).prefetch_related(
         "opportunities", Prefetch("contacts", to_attr="matching_contacts",
                                   queryset=Contact.objects.filter(erased_at__isnull=True)))
