@@ -168,11 +168,12 @@ def measure_quality(run, args) -> None:
             by_outcome = {id(o): p for o, p in zip(outcomes, probabilities, strict=True)}
 
             def at(threshold: float, by_outcome=by_outcome, outcomes=outcomes):
-                return quality.metrics(outcomes, lambda o: by_outcome[id(o)] >= threshold)
+                return quality.metrics(
+                    outcomes, lambda outcome, t=threshold: by_outcome[id(outcome)] >= t)
 
             s = at(0.5)
             # Splink's best threshold on this very set: an upper bound, not a fair setting.
-            best = max((at(t / 100) for t in range(5, 100)), key=lambda m: m.f1)
+            best = max((at(cut / 100) for cut in range(5, 100)), key=lambda m: m.f1)
             run.splink[name] = s
             run.splink_best[name] = best
             log(f"  splink, set {name}: precision {s.precision:.3f}, recall {s.recall:.3f}, "
