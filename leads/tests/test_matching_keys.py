@@ -59,3 +59,12 @@ def test_the_api_reads_and_writes_the_address_fields(admin_a):
 def test_the_program_may_require_address_fields_for_acceptance():
     names = {name for name, _label in ACCEPTANCE_FIELD_CHOICES}
     assert {"street", "city", "postal_code", "region"} <= names
+
+
+def test_the_deal_page_shows_the_address(partner_a, admin_a, client_a):
+    deal = deal_save_draft(partner=partner_a, actor=admin_a, data={
+        "company_name": "Harbor Grill", "country": "US", "street": "1 Pier Rd",
+        "city": "Boston", "postal_code": "02110", "region": "MA"})
+    page = client_a.get(deal.get_absolute_url()).content.decode()
+    assert "1 Pier Rd" in page
+    assert "02110 Boston, MA" in " ".join(page.split())
