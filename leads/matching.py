@@ -317,10 +317,12 @@ def find_matches(deal: Deal, *, threshold: float = MATCH_THRESHOLD) -> list[Matc
     `deal`, best first."""
     subject = Subject.of_deal(deal)
     deals, accounts = candidates(deal)
-    freq = evidence.frequencies_for(subject)
     scored = [(lead, Subject.of_deal(lead)) for lead in _vendor_lead_candidates(deal)]
     scored += [(other, Subject.of_deal(other)) for other in deals]
     scored += [(account, Subject.of_account(account)) for account in accounts]
+    if not scored:
+        return []
+    freq = evidence.frequencies_for(subject)
     matches = []
     for target, other in scored:
         match = score(subject, other, freq)
