@@ -415,7 +415,7 @@ def key_counts_add(keys: Iterable[tuple[str, str]]) -> None:
     if not tally:
         return
     table = KeyCount._meta.db_table
-    rows = list(tally.items())
+    rows = sorted(tally.items())  # one order for every writer: no deadlock between two
     with transaction.atomic(), connection.cursor() as cursor:
         for start in range(0, len(rows), 500):
             chunk = rows[start:start + 500]
