@@ -124,11 +124,14 @@ def commissions_compute(*, deal: Deal, on: date) -> list[dict]:
         rule = rules[group[0].pk]
         part = sum((parts[line.pk] for line in group), Decimal("0"))
         share = sum((line.share for line in group), Decimal("0"))
-        total, explanation = _commission_on(rule, part=part, share=share, currency=deal.currency)
+        total, _text = _commission_on(rule, part=part, share=share, currency=deal.currency)
         for line, amount in zip(group, split_exact(total, [line.share for line in group]), strict=True):
+            # Each partner reads its own line only: the text names its own part and share,
+            # never the combined amount of a group (which would hint at a co-credited partner).
+            _amount, explanation = _commission_on(rule, part=parts[line.pk], share=line.share,
+                                                  currency=deal.currency)
             result.append({"attribution": line, "rule": rule, "base": parts[line.pk], "amount": amount,
-                           "explanation": explanation + (_(" (this line's share: %(s)s%%)") % {"s": line.share}
-                                                         if len(group) > 1 else "")})
+                           "explanation": explanation})
     return result
 
 
