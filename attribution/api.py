@@ -466,6 +466,10 @@ class DealDisputeView(APIView):
         wanted = request.data.get("attribution") if hasattr(request.data, "get") else None
         if not isinstance(text, str):
             raise serializers.ValidationError({"text": [_("Send the text as a string.")]})
+        try:  # at most 5,000 characters, no NUL (PostgreSQL refuses it: it was a 500)
+            text = DisputeRequestSerializer().fields["text"].run_validation(text)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError({"text": error.detail}) from error
         lines = list(deal_attribution_for_partner(partner=request.partner, deal=deal))
         line = _line_to_dispute(deal, lines, wanted)
         dispute = dispute_open(partner=request.partner, actor=request.user, attribution=line,

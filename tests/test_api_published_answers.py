@@ -118,6 +118,17 @@ def test_a_dispute_without_credit_names_the_status(partner_a, admin_a):
     assert response.status_code == 409 and response.json()["status"] == DealStatus.DRAFT
 
 
+def test_a_dispute_text_with_nul_or_too_long_is_refused_by_name(partner_a, admin_a):
+    """A NUL reached PostgreSQL (a 500 there); the text is validated before any lookup."""
+    deal = DealFactory(partner=partner_a, status=DealStatus.DRAFT)
+    api = _token_client(admin_a)
+    for text in ("a\x00b", "x" * 5001):
+        response = api.post(f"/api/v1/deals/{deal.pk}/disputes/", {"text": text},
+                            content_type="application/json")
+        published(response, "/api/v1/deals/{id}/disputes/", "POST")
+        assert response.status_code == 400 and list(response.json()) == ["text"]
+
+
 def test_blank_drafts_and_open_cases_match_the_staff_schema(staff_api, partner_a, partner_b,
                                                             admin_a, admin_b):
     DealFactory(partner=partner_a, status=DealStatus.DRAFT, country="", contact_email="",
