@@ -93,6 +93,9 @@ def configure_environment() -> dict[str, str]:
         "ANTHROPIC_API_KEY": "",
         "USE_ANTHROPIC": "false",
         "ALLOWED_HOSTS": "127.0.0.1",
+        # Persistent connections, as a deployment behind sync workers runs (a new PostgreSQL
+        # connection per request costs more than most pages here).
+        "CONN_MAX_AGE": os.environ.get("BENCH_CONN_MAX_AGE", "60"),
         "PYTHONPATH": str(ROOT),
     })
     return dict(os.environ)
