@@ -20,6 +20,7 @@ from measurements.selectors import (
     MeasureResult,
     Scope,
     chart_series,
+    measure_read,
     measurements_read,
     rollup,
 )
@@ -86,9 +87,8 @@ def dashboard(partner, *, scope: Scope) -> dict:
         monthly = results
     else:
         by_month = replace(scope, by=BY_MONTH)
-        monthly = [rollup(r) if r.measure.additive else
-                   MeasureResult(r.measure, r.measure.read(partner, scope=by_month), r.numerator)
-                   for r in results]
+        monthly = [rollup(r) if r.measure.additive
+                   else measure_read(r.measure, partner, scope=by_month) for r in results]
     return {"tables": tables(results, scope), "charts": chart_series(monthly, scope),
             "results": results}
 

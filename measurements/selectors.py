@@ -16,15 +16,15 @@ to learn (see `duplicate_rate`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from django.db import connections
+from django.db import connection, connections, transaction
 from django.db.models import (
     Case,
     Count,
-    Exists,
     ExpressionWrapper,
     F,
     FloatField,
@@ -235,11 +235,12 @@ def duplicate_rate(partner=None, *, scope: Scope) -> list[Row]:
     kinds = [MatchKind.SAME_PARTNER]
     if scope.audience == STAFF:
         kinds.append(MatchKind.CROSS_PARTNER)
-    matched = Exists(DuplicateMatch.objects.filter(deal_id=OuterRef("pk"), kind__in=kinds))
+    # An uncorrelated IN (hashed once by PostgreSQL), not an EXISTS probe per registration.
+    matched = Q(pk__in=DuplicateMatch.objects.filter(kind__in=kinds).values("deal_id"))
     qs = _grouped(Deal.objects.filter(submitted_at__isnull=False).exclude(source=DealSource.VENDOR),
                   when="submitted_at", partner=partner, scope=scope)
     groups = _ordered(qs.annotate(submitted=Count("id"),
-                                  duplicates=Count("id", filter=Q(matched))), scope)
+                                  duplicates=Count("id", filter=matched)), scope)
     rows = []
     for row, n in _merge(groups):
         row.values = {"duplicates": n["duplicates"], "submitted": n["submitted"],
@@ -321,7 +322,12 @@ def decision_time(partner=None, *, scope: Scope) -> list[Row]:
     interpolated percentiles over that aggregated list (see measurements.expressions).
     """
     gross = EpochSeconds("created_at") - EpochSeconds("deal__submitted_at")
-    net = gross - Coalesce(_needs_info_seconds(), Value(0.0))
+    # The per-decision history subquery runs only for deals that ever entered needs_info
+    # (an uncorrelated set, hashed once), not for every decision.
+    stayed = DealStatusChange.objects.filter(to_status=DealStatus.NEEDS_INFO).values("deal_id")
+    waited = Case(When(deal_id__in=stayed, then=Coalesce(_needs_info_seconds(), Value(0.0))),
+                  default=Value(0.0), output_field=FloatField())
+    net = gross - waited
     qs = _grouped(Decision.objects.filter(kind__in=[DecisionKind.ACCEPT, DecisionKind.REJECT],
                                           deal__submitted_at__isnull=False),
                   when="created_at", partner=partner, scope=scope)
@@ -353,9 +359,9 @@ def distribution_funnel(partner=None, *, scope: Scope) -> list[Row]:
     the deal, or it was won), won (reported won, or the sales owner recorded the deal
     won), and overrides
     (offers made to another partner than the recommendation, with a reason)."""
-    reported = OutcomeReport.objects.filter(deal_id=OuterRef("deal_id"))
-    won = Q(deal__status=DealStatus.WON) | Q(Exists(reported.filter(stage=OutcomeStage.WON)))
-    contacted = Q(deal__status=DealStatus.WON) | Q(Exists(reported))
+    reported = OutcomeReport.objects.values("deal_id")  # uncorrelated sets, hashed once
+    won = Q(deal__status=DealStatus.WON) | Q(deal_id__in=reported.filter(stage=OutcomeStage.WON))
+    contacted = Q(deal__status=DealStatus.WON) | Q(deal_id__in=reported)
     qs = _grouped(Offer.objects.filter(offered_at__isnull=False), when="offered_at",
                   partner=partner, scope=scope)
     groups = _ordered(qs.annotate(
@@ -428,16 +434,35 @@ class MeasureResult:
     numerator: str
 
 
+@contextmanager
+def _without_jit() -> Iterator[None]:
+    """PostgreSQL's JIT compiles these short grouped queries for longer than they run
+    (their cost estimates pass jit_above_cost): switch it off for this transaction."""
+    with transaction.atomic(savepoint=False):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        yield
+
+
+def _result(measure: Measure, partner, scope: Scope) -> MeasureResult:
+    numerator = measure.numerator
+    if measure.key == "duplicates" and scope.audience == PARTNER:
+        numerator = PARTNER_DUPLICATES_NUMERATOR
+    return MeasureResult(measure, measure.read(partner, scope=scope), numerator)
+
+
+def measure_read(measure: Measure, partner=None, *, scope: Scope) -> MeasureResult:
+    """One measure for `scope` (its selector, without JIT on PostgreSQL)."""
+    with _without_jit():
+        return _result(measure, partner, scope)
+
+
 def measurements_read(partner=None, *, scope: Scope) -> list[MeasureResult]:
     """Every measure for `scope` (and only `partner`'s records when given): a fixed number
-    of grouped queries (8), whatever the number of records or groups."""
-    results = []
-    for measure in MEASURES:
-        numerator = measure.numerator
-        if measure.key == "duplicates" and scope.audience == PARTNER:
-            numerator = PARTNER_DUPLICATES_NUMERATOR
-        results.append(MeasureResult(measure, measure.read(partner, scope=scope), numerator))
-    return results
+    of grouped queries (8, plus one SET on PostgreSQL), whatever the records or groups."""
+    with _without_jit():
+        return [_result(measure, partner, scope) for measure in MEASURES]
 
 
 def rollup(result: MeasureResult) -> MeasureResult:

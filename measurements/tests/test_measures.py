@@ -229,7 +229,8 @@ def test_the_number_of_queries_does_not_grow_with_records_or_groups(by, staff):
     small = _queries(scope)
     _program([PartnerFactory() for _ in range(3)], 50 // 3 + 1, staff)
 
-    assert _queries(scope) == small == 8
+    # Eight grouped queries (one SET LOCAL more on PostgreSQL), whatever the rows.
+    assert _queries(scope) == small == (9 if connection.vendor == "postgresql" else 8)
 
 
 def test_month_totals_rolled_up_from_partner_groups_equal_a_read_by_month(staff):
