@@ -130,6 +130,12 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if IS_POSTGRES:
+    # Short OLTP queries: PostgreSQL's JIT compiled a sub-millisecond duplicate check for
+    # 1.4 s when its estimated cost crossed jit_above_cost (see bench/RESULTS.md). Off for
+    # every connection unless DATABASE_JIT=on.
+    _jit = "on" if env.bool("DATABASE_JIT", default=False) else "off"
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c jit={_jit}"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The zero-setup run has a web server, a worker and beat on one file: take the write
     # lock at BEGIN and wait for it, rather than failing with "database is locked".
