@@ -280,8 +280,9 @@ def render(results: list[SizeResult], *, started: str, command: str, requests: i
            "requested in-process with Django's test Client as vendor staff whose session "
            "passed MFA, against PostgreSQL over TCP on the machine above (database "
            f"`{DB_NAME}`, no Redis, no worker). Server time is the whole request: session, "
-           "filter form, the six measures read once for the tables and once by month for the "
-           "charts (grouped aggregate queries; medians and p90 by `percentile_cont`), and the "
+           "filter form, the six measures read for the tables (grouped aggregate queries; "
+           "medians and p90 by `percentile_cont`; JIT off), the medians read again by month "
+           "for the charts (the other charts are rolled up from the tables' groups), and the "
            f"template. Per scenario 3 warm-up requests, then {requests} timed ones; the query "
            "count and SQL time come from one more request with the statements captured.", "",
            "Data: the duplicate benchmark's generated registrations over three years (and as "
@@ -311,7 +312,9 @@ def render(results: list[SizeResult], *, started: str, command: str, requests: i
     out += _table(header, rows)
     grows = any(len({r.scenarios[i].queries for r in results}) > 1
                 for i in range(len(results[0].scenarios)))
-    out += ["", f"Query count {'GROWS' if grows else 'does not grow'} with the number of deals "
+    out += ["", "The machine was shared: the load average beside each size shows how busy "
+            "its 2 cores were (other sessions' test suites), so the times are upper bounds.",
+            "", f"Query count {'GROWS' if grows else 'does not grow'} with the number of deals "
             "(the same statements at every size; `measurements/tests/` also asserts it for 5 "
             "and 50 deals, page and selectors).", "", SECTION_END]
     return "\n".join(out) + "\n"
