@@ -222,12 +222,21 @@ def main() -> None:
     measure_quality(run, args)
     run.seconds = time.monotonic() - started
     output = Path(args.output)
-    from bench.queue_bench import keep_section
-
-    text = keep_section(output.read_text() if output.exists() else "", report.render(run))
+    text = keep_sections(output.read_text() if output.exists() else "", report.render(run))
     output.write_text(text)
     print("\n" + text)
     log(f"Written to {args.output}")
+
+
+def keep_sections(old: str, new: str) -> str:
+    """`new` RESULTS.md text with every section other benchmarks own (between
+    `<!-- name:start -->` and `<!-- name:end -->`) carried over from `old`."""
+    import re
+
+    for match in re.finditer(r"<!-- ([a-z-]+):start -->.*?<!-- \1:end -->", old, re.S):
+        if f"<!-- {match.group(1)}:start -->" not in new:
+            new = new.rstrip("\n") + "\n\n" + match.group(0) + "\n"
+    return new
 
 
 if __name__ == "__main__":
