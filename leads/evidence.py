@@ -48,6 +48,9 @@ records, and the bench (`bench/quality.py`) checks them against labeled pairs:
 | country | same | +0.5; different −8 |
 | contact | same person's name | +2 |
 | need | described alike | +1 |
+
+Only an exact agreement corroborates a shortened or extended name: related domains, a
+switchboard phone, a postal code or the same country do not.
 """
 
 from __future__ import annotations
