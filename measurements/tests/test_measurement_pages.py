@@ -223,3 +223,12 @@ def test_the_staff_api_is_in_the_schema(staff_client):
     operation = schema["paths"]["/api/v1/staff/measurements/"]["get"]
     assert {p["name"] for p in operation["parameters"]} >= {"month", "partner", "tier", "by"}
     assert {"200", "400", "404"} <= set(operation["responses"])
+
+
+def test_partner_names_are_escaped_in_the_tables(staff_client, staff):
+    _decisions(PartnerFactory(name="<b>Bold</b> & Co"), staff, accepted=1, rejected=0)
+
+    page = staff_client.get(reverse("reviews:measurements"), NOV).content.decode()
+
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Co" in _table(page, "decisions")
+    assert "<b>Bold</b>" not in page
