@@ -30,8 +30,8 @@ from django.utils.html import escape
 from rest_framework.authtoken.models import Token
 
 from attribution.tests import sweep
-from distribution.tests import sweep as vl_sweep
 from audit.models import AuditEvent
+from distribution.tests import sweep as vl_sweep
 from leads.choices import DealStatus, ImportKind
 from leads.models import CrmImport, Deal, DealQuestion
 from leads.tests.factories import DealFactory, DealQuestionFactory
@@ -173,14 +173,8 @@ SWEEP: dict[str, Fill] = {
     "notifications:unsubscribe": Fill(
         PUBLIC_TOKEN, {"token": lambda world: secrets.token_urlsafe(32)}, GET_POST
     ),
-    # Notifications belong to one user: partner B's admin's notification answers 404 to A.
-    "notifications:open": Fill(TENANT, {"pk": lambda w: _notification_of(w.deal_b)}, POST),
-    "notifications:unsubscribe": Fill(
-        PUBLIC_TOKEN, {"token": lambda world: secrets.token_urlsafe(32)}, GET_POST
-    ),
     "reviews:deal-detail": Fill(STAFF, {"pk": DEAL_B}, GET),
     "reviews:question-ask": Fill(STAFF, {"pk": DEAL_B}, POST),
-    "reviews:handoff-detail": Fill(STAFF, {"pk": DEAL_B}, GET_POST),
     "reviews:deal-accept": Fill(STAFF, {"pk": DEAL_B}, POST),
     "reviews:deal-reject": Fill(STAFF, {"pk": DEAL_B}, POST),
     # Review tasks and extension requests (staff pages): partner B's, by their own ids.
@@ -188,6 +182,7 @@ SWEEP: dict[str, Fill] = {
     "reviews:task-assign": Fill(STAFF, {"pk": lambda w: _task_of(w.deal_b)}, POST),
     "reviews:task-close": Fill(STAFF, {"pk": lambda w: _task_of(w.deal_b)}, POST),
     "reviews:extension-decide": Fill(STAFF, {"pk": lambda w: _extension_of(w.deal_b)}, POST),
+    "reviews:handoff-detail": Fill(STAFF, {"pk": DEAL_B}, GET_POST),
     "reviews:crm-import-detail": Fill(STAFF, {"pk": lambda world: world.crm_import.pk}, GET),
     "reviews:crm-import-errors": Fill(STAFF, {"pk": lambda world: world.crm_import.pk}, GET),
     # Attribution and compensation (staff pages): partner B's case, commission, statement,
@@ -260,15 +255,6 @@ def _proof_point_of(deal: Deal) -> int:
         partner=deal.partner, title="Bravo case", outcome="Done", completed_on="2025-01-01",
         vertical=Vocabulary.objects.filter(kind="vertical").first())
     return point.pk
-
-
-def _notification_of(deal: Deal) -> int:
-    """A notification to the deal's creator that names the deal's company."""
-    from reviews.models import Notification
-
-    return Notification.objects.create(
-        user=deal.created_by, kind="status_change", deal=deal,
-        title=f"{deal.reference} {deal.company_name} is now In review").pk
 
 
 def _notification_of(deal: Deal) -> int:
