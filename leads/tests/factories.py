@@ -34,7 +34,7 @@ class DealFactory(factory.django.DjangoModelFactory):
     contact_name = "Erika Mustermann"
     contact_title = "CIO"
     contact_email = factory.Sequence(lambda n: f"erika@customer{n}-test.com")
-    contact_phone = "+49 30 123456"
+    contact_phone = factory.Sequence(lambda n: f"+49 30 {1200000 + n}")  # one per company
     contact_authority = ContactAuthority.DECISION_MAKER
     need = "Replace three reporting tools with one analytics platform."
     urgency = Urgency.HIGH
