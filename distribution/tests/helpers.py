@@ -2,6 +2,7 @@
 through the service and prepared like the worker does."""
 
 from django.utils import timezone
+from django.utils.text import slugify
 
 from distribution.models import VendorLead
 from distribution.services import vendor_lead_create, vendor_lead_prepare
@@ -11,7 +12,10 @@ from partners.tests.factories import MembershipFactory, PartnerFactory
 
 
 def term(kind: str, name: str) -> Vocabulary:
-    return Vocabulary.objects.get(kind=kind, name=name)
+    """A controlled-vocabulary term (seeded by a migration; transactional tests flush the
+    seed, so it is made again when missing)."""
+    return Vocabulary.objects.get_or_create(kind=kind, name=name,
+                                            defaults={"slug": slugify(name)})[0]
 
 
 def healthcare() -> Vocabulary:
