@@ -7,6 +7,7 @@ import os
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -83,7 +84,7 @@ def dispute_open(*, partner, actor, attribution: Attribution, text: str, files=(
                      reason=text, after={"dispute": dispute.pk, "attribution": line.pk,
                                          "attachments": len(files)})
         notify(users=[u for u in [line.deal.partner.partner_owner] if u], kind=NotificationKind.STATUS_CHANGE,
-               deal=line.deal, url=f"/staff/disputes/{dispute.pk}/",
+               deal=line.deal, url=reverse("reviews:dispute-detail", args=[dispute.pk]),
                title=_("Attribution disputed on %(ref)s") % {"ref": line.deal.reference}, body=text)
     return dispute
 

@@ -21,6 +21,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -523,7 +524,7 @@ def outcome_report(*, partner: PartnerOrganization, actor, deal: Deal, stage: st
                    title=_("%(p)s reports %(ref)s: %(s)s") % {
                        "p": partner.name, "ref": deal.reference,
                        "s": OutcomeStage(stage).label},
-                   body=note, url=f"/staff/deals/{deal.pk}/")
+                   body=note, url=reverse("reviews:deal-detail", args=[deal.pk]))
     return report
 
 

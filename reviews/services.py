@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -519,7 +520,7 @@ def extension_request(*, partner, actor, deal: Deal, reason: str) -> ExtensionRe
         User = get_user_model()
         notify(users=User.objects.filter(pk=deal.partner.partner_owner_id),
                kind=NotificationKind.EXTENSION, deal=deal,
-               url=f"/staff/deals/{deal.pk}/",
+               url=reverse("reviews:deal-detail", args=[deal.pk]),
                title=_("Extension requested for %(ref)s %(company)s") % {
                    "ref": deal.reference, "company": deal.company_name}, body=reason)
     return item
