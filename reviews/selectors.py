@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from leads.choices import DECIDABLE_STATUSES
 from leads.models import Deal, StopRuleHit
+from partners.choices import StaffRole
 from partners.models import PartnerOrganization
 from reviews.choices import TaskKind, TaskStatus
 from reviews.models import ReviewTask
@@ -292,3 +293,11 @@ def _task_counts(counts: QueueCounts, *, user, now: datetime) -> None:
 def assignee_choices() -> QuerySet:
     """Staff a queue can be filtered by: active staff users, by e-mail."""
     return get_user_model().objects.filter(is_active=True, is_staff=True).order_by("email", "id")
+
+
+def sales_owner_choices():
+    """Active staff a reviewer may pick as a deal's sales owner (sales owners first)."""
+    User = get_user_model()
+    return (User.objects.filter(is_active=True, is_staff=True)
+            .filter(Q(groups__name=StaffRole.SALES_OWNER) | Q(groups__name=StaffRole.PARTNER_OWNER))
+            .distinct().order_by("email"))

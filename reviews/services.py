@@ -14,7 +14,6 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +26,7 @@ from leads.choices import DECIDABLE_STATUSES, DealStatus, OpportunityStage, Stop
 from leads.models import Account, Deal, DealQuestion, Opportunity
 from leads.services import account_apply_normalization, deal_status_record
 from partnerportal.exceptions import InvalidTransition, NotAllowed
-from partners.choices import REVIEWER_ROLES, StaffRole
+from partners.choices import REVIEWER_ROLES
 from partners.models import ACCEPTANCE_FIELD_CHOICES, ProgramRules
 from partners.selectors import program_rules_get, user_staff_roles
 from reviews.choices import (
@@ -652,11 +651,3 @@ def _close_sale(*, actor, deal: Deal, to: str, fields: dict, stage: str, reason:
             commissions_propose(deal=deal, actor=actor)
         _notify_status(deal)
     return deal
-
-
-def sales_owner_choices():
-    """Active staff a reviewer may pick as a deal's sales owner (sales owners first)."""
-    User = get_user_model()
-    return (User.objects.filter(is_active=True, is_staff=True)
-            .filter(Q(groups__name=StaffRole.SALES_OWNER) | Q(groups__name=StaffRole.PARTNER_OWNER))
-            .distinct().order_by("email"))

@@ -30,7 +30,7 @@ from partnerportal.decorators import staff_required
 from partnerportal.exceptions import ApplicationError, InvalidTransition, NotAllowed
 from partners.choices import REVIEWER_ROLES
 from partners.selectors import partner_record, program_rules_get, user_staff_roles
-from reviews import services
+from reviews import selectors, services
 from reviews.choices import MANUALLY_CLOSABLE_KINDS, ExtensionStatus, TaskStatus
 from reviews.forms import (
     AcceptForm,
@@ -104,7 +104,7 @@ def _accept_form(deal: Deal, data=None) -> AcceptForm:
     """The accept form for this deal as it stands: the override field only with blockers."""
     blockers = services.deal_acceptance_blockers(deal=deal, rules=program_rules_get())
     suggested = services.deal_suggested_sales_owner(deal)
-    owners = services.sales_owner_choices()
+    owners = selectors.sales_owner_choices()
     if suggested is not None:  # the CRM's owner may hold no sales role: offer them too
         owners = get_user_model().objects.filter(
             Q(pk__in=owners.values("pk")) | Q(pk=suggested.pk)).order_by("email")
