@@ -14,6 +14,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.labels import target_types
 from audit.models import PersonalValue
 from audit.services import audit_record
 from leads.choices import DealStatus
@@ -133,7 +134,7 @@ def crm_contact_erase(*, actor, contact, reason: str) -> dict:
     every personal value the audit log holds about it; the row stays, marked erased, so a
     later CRM import does not bring the person back. Staff only (None: a sweep). One audit
     event, `crm.contact_erase`, names the fields, never the values. Safe to run twice."""
-    from leads.models import Contact
+    from crm.models import Contact
 
     if actor is not None and not getattr(actor, "is_staff", False):
         raise NotAllowed(_("Only vendor staff can erase personal data."))
@@ -148,7 +149,7 @@ def crm_contact_erase(*, actor, contact, reason: str) -> dict:
         contact.erased_at = contact.erased_at or timezone.now()
         contact.save(update_fields=[*fields, "erased_at", "updated_at"])
         values = PersonalValue.objects.filter(
-            subject_type=contact._meta.label_lower, subject_id=str(contact.pk),
+            subject_type__in=target_types(contact), subject_id=str(contact.pk),
             erased_at__isnull=True,
         ).update(value=None, salt="", erased_at=timezone.now())
         summary = {"fields": sorted(fields), "audit_values": values}

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from audit.checkpoints import Head, checkpoint_last
+from audit.labels import target_types
 from audit.models import AuditEvent, PersonalValue
 from audit.personal import join_personal, placeholders, value_digest
 from audit.services import GENESIS_HASH, event_hash
@@ -12,11 +13,13 @@ from audit.services import GENESIS_HASH, event_hash
 def audit_trail_for(*, target: models.Model) -> list[AuditEvent]:
     """Every event about one object, oldest first, personal values filled back in.
 
-    Erased values read "[erased]". The events are for display: do not save them.
+    Events written before the object's model moved apps carry its old label
+    (`audit.labels`) and are included. Erased values read "[erased]". The events are for
+    display: do not save them.
     """
     events = list(
         AuditEvent.objects.filter(
-            target_type=target._meta.label_lower, target_id=str(target.pk)
+            target_type__in=target_types(target), target_id=str(target.pk)
         ).select_related("actor").prefetch_related("personal_values")
     )
     erased = _("[erased]")

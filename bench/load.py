@@ -190,12 +190,10 @@ def _add_opportunities(conn: psycopg.Connection, after_id: int, owner_id: int) -
 
 def check_normalization(sample: int = 300) -> int:
     """Recompute the keys of sampled rows with the real code; raise on any difference."""
-    from leads.models import Account, Deal
-    from leads.services import (
-        NORMALIZED_KEYS,
-        account_apply_normalization,
-        deal_apply_normalization,
-    )
+    from crm.models import Account
+    from crm.services import account_apply_normalization
+    from leads.models import Deal
+    from leads.services import NORMALIZED_KEYS, deal_apply_normalization
 
     keys = NORMALIZED_KEYS
     checked = 0

@@ -24,11 +24,13 @@ from django.db import connection
 
 from bench import data, words
 from bench.data import Company, Record
+from crm.models import Account, Contact
+from crm.services import account_apply_normalization
 from leads import matching
 from leads.evidence import Frequencies, keys_of
-from leads.models import Account, Contact, Deal
+from leads.models import Deal
 from leads.normalize import name_words, normalize_email, normalize_phone
-from leads.services import account_apply_normalization, deal_apply_normalization
+from leads.services import deal_apply_normalization
 
 PER_KIND = 30
 ABBREVIABLE = set(words.INDUSTRY_ABBREVIATIONS)

@@ -4,7 +4,7 @@ Each spawned worker sets Django up (same settings and database as the parent) an
 unsaved model instances, so registrations get their keys from the real
 `leads.services.deal_apply_normalization` and the COPY columns are the model's own: a
 new column with a default, or a change to normalization, needs no change here. Accounts
-get the keys the CRM import computes (`leads.crm_import.rows`).
+get the keys the CRM import computes (`crm.imports.rows`).
 """
 
 import json
@@ -57,7 +57,8 @@ def _django() -> None:
 def columns(model_name: str) -> list[str]:
     """The model's concrete columns except the primary key, in COPY order."""
     _django()
-    from leads.models import Account, Deal
+    from crm.models import Account
+    from leads.models import Deal
 
     model = {"deal": Deal, "account": Account}[model_name]
     return [f.column for f in model._meta.concrete_fields if not f.primary_key]
@@ -131,8 +132,8 @@ def deal_rows(ctx: Context, start: int, stop: int) -> list[tuple]:
 def account_rows(ctx: Context, start: int, stop: int) -> list[tuple]:
     """Rows of CRM accounts number start..stop-1; account k is company k."""
     _django()
-    from leads.models import Account
-    from leads.services import account_apply_normalization
+    from crm.models import Account
+    from crm.services import account_apply_normalization
 
     rng = random.Random(ctx.seed * 104729 + start)
     rows = []

@@ -1,6 +1,6 @@
 """Vendor leads from a CSV file: checked on upload, run on the worker, progress on a page.
 
-The file is read like a CRM import (`leads.crm_import.reader`: UTF-8 with or without BOM,
+The file is read like a CRM import (`crm.imports.reader`: UTF-8 with or without BOM,
 UTF-16, Windows-1252 or Latin-1; comma, semicolon or tab). Each row is validated by the
 staff form and created by the same service as a typed lead, in its own transaction, so a
 bad row is reported with its line and reason while the good rows land, and no row is ever
@@ -23,19 +23,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
-from distribution.choices import VendorLeadSource
-from distribution.forms import VENDOR_LEAD_FIELDS, VendorLeadForm
-from distribution.models import VendorLead, VendorLeadImport
-from distribution.services import _require_reviewer, vendor_lead_create
-from leads.choices import ImportStatus
-from leads.crm_import.columns import CrmFileError
-from leads.crm_import.reader import (
+from crm.choices import ImportStatus
+from crm.imports.columns import CrmFileError
+from crm.imports.reader import (
     _BINARY_MAGIC,
     _UTF16_BOMS,
     _detect_encoding,
     _sniff_delimiter,
     max_file_bytes,
 )
+from distribution.choices import VendorLeadSource
+from distribution.forms import VENDOR_LEAD_FIELDS, VendorLeadForm
+from distribution.models import VendorLead, VendorLeadImport
+from distribution.services import _require_reviewer, vendor_lead_create
 from leads.models import Product
 from partners.models import Vocabulary
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from crm.choices import ImportStatus
 from distribution.choices import (
     DEFAULT_WEIGHTS,
     LIVE_OFFER_STATUSES,
@@ -23,7 +24,7 @@ from distribution.choices import (
     VendorLeadSource,
     VendorLeadStatus,
 )
-from leads.choices import CURRENCIES, CompanySize, ImportStatus, SummaryEngine, Urgency
+from leads.choices import CURRENCIES, CompanySize, SummaryEngine, Urgency
 
 
 class VendorLeadImport(models.Model):
@@ -198,7 +199,7 @@ class VendorLead(models.Model):
         "leads.Deal", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     held_account = models.ForeignKey(
-        "leads.Account", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "crm.Account", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     held_detail = models.JSONField(default=dict, blank=True,
                                    help_text=_("The match: kind, score, matched fields, reasons."))

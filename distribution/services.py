@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from attribution.services import attribution_record_sole
 from audit.services import audit_record
+from crm.models import Account
 from distribution import matching
 from distribution.choices import (
     OfferStatus,
@@ -36,7 +37,7 @@ from distribution.choices import (
 )
 from distribution.models import Offer, OutcomeReport, Recommendation, VendorLead
 from leads.choices import DealSource, DealStatus, MatchKind, MatchTarget
-from leads.models import Account, Deal
+from leads.models import Deal
 from leads.services import deal_apply_normalization, deal_status_record
 from partnerportal.exceptions import InvalidTransition, NotAllowed
 from partners.choices import REVIEWER_ROLES, MemberRole

@@ -1,4 +1,4 @@
-"""Choices for deal registrations and CRM records."""
+"""Choices for deal registrations and their screening."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -87,23 +87,6 @@ class CompanySize(models.TextChoices):
     XL = "5000+", _("5,000+ employees")
 
 
-class OpportunityStage(models.TextChoices):
-    PROSPECTING = "prospecting", _("Prospecting")
-    QUALIFICATION = "qualification", _("Qualification")
-    PROPOSAL = "proposal", _("Proposal")
-    NEGOTIATION = "negotiation", _("Negotiation")
-    CLOSED_WON = "closed_won", _("Closed won")
-    CLOSED_LOST = "closed_lost", _("Closed lost")
-
-
-OPEN_OPPORTUNITY_STAGES = {
-    OpportunityStage.PROSPECTING,
-    OpportunityStage.QUALIFICATION,
-    OpportunityStage.PROPOSAL,
-    OpportunityStage.NEGOTIATION,
-}
-
-
 class MatchKind(models.TextChoices):
     """How a duplicate candidate relates to the registration being screened."""
 
@@ -169,19 +152,6 @@ class Recommendation(models.TextChoices):
 class SummaryEngine(models.TextChoices):
     DETERMINISTIC = "deterministic", _("Deterministic rules")
     ANTHROPIC = "anthropic", _("Anthropic")
-
-
-class ImportKind(models.TextChoices):
-    ACCOUNTS = "accounts", _("Accounts")
-    CONTACTS = "contacts", _("Contacts")
-    OPPORTUNITIES = "opportunities", _("Opportunities")
-
-
-class ImportStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
 
 
 # ISO 4217 currency codes in circulation (funds, precious metals and testing codes left

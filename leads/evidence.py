@@ -436,8 +436,9 @@ def key_counts_refresh() -> int:
     company registered many times is not a switchboard. Returns the number of rows."""
     from collections import Counter
 
+    from crm.models import Account, Contact
     from leads.matching import COMPARABLE_STATUSES
-    from leads.models import Account, Contact, Deal, KeyCount
+    from leads.models import Deal, KeyCount
 
     if connection.vendor == "postgresql":
         return _key_counts_refresh_sql(COMPARABLE_STATUSES)

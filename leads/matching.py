@@ -25,10 +25,11 @@ from django.db import connection, transaction
 from django.db.models import Prefetch, Q
 from rapidfuzz import process
 
+from crm.models import Account, Contact
 from leads import evidence
 from leads.choices import DealStatus
 from leads.evidence import MATCH_THRESHOLD, Frequencies, company_similarity
-from leads.models import Account, Contact, Deal
+from leads.models import Deal
 from leads.normalize import name_words, registrable_domain, street_number
 
 __all__ = ["MATCH_THRESHOLD", "Match", "Subject", "candidates", "classify",
@@ -356,14 +357,9 @@ class Classified:
 
 def classify(deal: Deal, match: Match, *, protection_window_days: int) -> list[Classified]:
     """What a match means for `deal`; an account can mean several things at once."""
+    from crm.choices import OPEN_OPPORTUNITY_STAGES
     from distribution.models import VendorLead
-    from leads.choices import (
-        OPEN_OPPORTUNITY_STAGES,
-        OPEN_STATUSES,
-        DealSource,
-        MatchKind,
-        MatchTarget,
-    )
+    from leads.choices import OPEN_STATUSES, DealSource, MatchKind, MatchTarget
 
     target = match.target
     if isinstance(target, VendorLead):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record, changed, snapshot
 from leads.choices import WITHDRAWABLE_STATUSES, DealStatus
-from leads.models import Account, Deal, DealQuestion, DealStatusChange, Product
+from leads.models import Deal, DealQuestion, DealStatusChange, Product
 from leads.normalize import (
     address_keys,
     company_keys,
@@ -105,19 +105,6 @@ def country_value(value: Any) -> Any:
     if isinstance(value, str) and value.strip():
         return country_code(value) or value.strip()
     return value
-
-
-def account_apply_normalization(account: Account) -> None:
-    """Recompute an account's matching keys from its name, website, phone and address
-    (no save)."""
-    account.country = country_value(account.country or "") or ""
-    account.norm_company, account.name_words = company_keys(account.name)
-    account.norm_domain = registrable_domain(account.website)[:255]
-    account.norm_phone = normalize_phone(account.phone, account.country)
-    for key, value in address_keys(street=account.street, city=account.city,
-                                   postal_code=account.postal_code,
-                                   country=account.country).items():
-        setattr(account, key, value)
 
 
 def _raw_copy(raw: dict[str, Any] | None) -> dict[str, Any]:

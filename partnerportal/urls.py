@@ -16,6 +16,7 @@ urlpatterns = [
     path("partner/scorecard/", include("measurements.urls")),
     path("partner/", include("partners.urls")),
     path("deals/", include("leads.urls")),
+    path("staff/imports/", include("crm.urls")),
     path("staff/", include("reviews.urls")),
     path("notifications/", include("reviews.notification_urls")),
     path("api/v1/", include("partnerportal.api_urls")),

@@ -187,7 +187,7 @@ class HandoffConvertForm(forms.Form):
         help_text=_("Optional; the company and the deal reference otherwise."))
 
     def __init__(self, *args, **kwargs) -> None:
-        from leads.models import Opportunity
+        from crm.models import Opportunity
 
         super().__init__(*args, **kwargs)
         self.fields["opportunity"].queryset = Opportunity.objects.all()

@@ -22,9 +22,12 @@ from attribution.choices import CaseStatus
 from attribution.compensation import commissions_propose
 from attribution.services import attribution_record_sole
 from audit.services import audit_record
-from leads.choices import DECIDABLE_STATUSES, DealStatus, OpportunityStage, StopRule
-from leads.models import Account, Deal, DealQuestion, Opportunity
-from leads.services import account_apply_normalization, deal_status_record
+from crm.choices import OpportunityStage
+from crm.models import Account, Opportunity
+from crm.services import account_apply_normalization
+from leads.choices import DECIDABLE_STATUSES, DealStatus, StopRule
+from leads.models import Deal, DealQuestion
+from leads.services import deal_status_record
 from partnerportal.exceptions import InvalidTransition, NotAllowed
 from partners.choices import REVIEWER_ROLES
 from partners.models import ACCEPTANCE_FIELD_CHOICES, ProgramRules

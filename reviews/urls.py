@@ -1,7 +1,6 @@
 from django.urls import path
 
 from partners import views as partner_views
-from reviews import imports
 from reviews.views import attribution, deal, handoff, measurements, queue, vendor_leads
 
 app_name = "reviews"
@@ -38,9 +37,6 @@ urlpatterns = [
          name="partner-profile"),
     path("measurements/", measurements.measurements_dashboard, name="measurements"),
     path("measurements/export.csv", measurements.measurements_csv, name="measurements-csv"),
-    path("imports/", imports.crm_import_list, name="crm-import-list"),
-    path("imports/<int:pk>/", imports.crm_import_detail, name="crm-import-detail"),
-    path("imports/<int:pk>/errors.csv", imports.crm_import_errors, name="crm-import-errors"),
     path("vendor-leads/", vendor_leads.vendor_lead_queue, name="vendor-lead-queue"),
     path("vendor-leads/new/", vendor_leads.vendor_lead_new, name="vendor-lead-new"),
     path("vendor-leads/<int:pk>/", vendor_leads.vendor_lead_detail, name="vendor-lead-detail"),

@@ -14,7 +14,8 @@ from decimal import Decimal
 import pytest
 
 from conftest import skip_or_fail
-from leads.choices import DealStatus, OpportunityStage
+from crm.choices import OpportunityStage
+from leads.choices import DealStatus
 from leads.models import Deal
 from leads.tests.factories import ProductFactory
 from partners.choices import MemberRole, StaffRole

@@ -14,8 +14,9 @@ from django.test import Client
 from django.urls import reverse
 
 from conftest import login_with_mfa, skip_or_fail
-from leads.choices import DealStatus, ImportKind, ImportStatus
-from leads.models import CrmImport
+from crm.choices import ImportKind, ImportStatus
+from crm.models import CrmImport
+from leads.choices import DealStatus
 from leads.tests.factories import DealFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -109,7 +110,7 @@ def test_staff_import_progress_bar_gets_its_width_from_script(browser, live_serv
                                           processed_rows=80)
     page = _page_as(browser, live_server, login_with_mfa(Client(), staff))
 
-    page.goto(live_server.url + reverse("reviews:crm-import-detail", args=[crm_import.pk]))
+    page.goto(live_server.url + reverse("crm:crm-import-detail", args=[crm_import.pk]))
 
     bar = page.locator(".progress-bar")
     expect(bar).to_have_text("40%")

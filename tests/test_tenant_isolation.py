@@ -6,7 +6,7 @@ and asks as partner A's admin, with GET and POST, by session and (for the API) b
 
 * Partner-facing routes answer 404, exactly as for an id that does not exist, and change
   nothing: no deal, question, invitation or audit row moves.
-* Staff routes (`reviews:*`) and the admin answer 403 or send the partner to sign in.
+* Staff routes (`reviews:*`, `crm:*`) and the admin answer 403 or send the partner to sign in.
 * Pages that take no id (home, members, rules, profile, new deal, lists, exports) never
   show partner B's customers, members or invitations.
 * Every sweep runs twice: with partner A's admin and with partner A's rep as the intruder.
@@ -31,9 +31,11 @@ from rest_framework.authtoken.models import Token
 
 from attribution.tests import sweep
 from audit.models import AuditEvent
+from crm.choices import ImportKind
+from crm.models import CrmImport
 from distribution.tests import sweep as vl_sweep
-from leads.choices import DealStatus, ImportKind
-from leads.models import CrmImport, Deal, DealQuestion
+from leads.choices import DealStatus
+from leads.models import Deal, DealQuestion
 from leads.tests.factories import DealFactory, DealQuestionFactory
 from partners.models import Invitation, Membership
 
@@ -183,8 +185,8 @@ SWEEP: dict[str, Fill] = {
     "reviews:task-close": Fill(STAFF, {"pk": lambda w: _task_of(w.deal_b)}, POST),
     "reviews:extension-decide": Fill(STAFF, {"pk": lambda w: _extension_of(w.deal_b)}, POST),
     "reviews:handoff-detail": Fill(STAFF, {"pk": DEAL_B}, GET_POST),
-    "reviews:crm-import-detail": Fill(STAFF, {"pk": lambda world: world.crm_import.pk}, GET),
-    "reviews:crm-import-errors": Fill(STAFF, {"pk": lambda world: world.crm_import.pk}, GET),
+    "crm:crm-import-detail": Fill(STAFF, {"pk": lambda world: world.crm_import.pk}, GET),
+    "crm:crm-import-errors": Fill(STAFF, {"pk": lambda world: world.crm_import.pk}, GET),
     # Attribution and compensation (staff pages): partner B's case, commission, statement,
     # dispute and attachment, by their own ids.
     "reviews:conflict-detail": Fill(STAFF, {"pk": lambda w: sweep.case_of(w.deal_b)}, GET),
@@ -548,12 +550,14 @@ def test_an_unknown_invitation_token_answers_404_and_changes_nothing(
 
 # --- Staff routes and the admin -----------------------------------------------------------
 
-STAFF_ROUTES = [r for r in ALL_ROUTES if r.namespaces[:1] == ("reviews",) or r.route.startswith("staff/")]
+STAFF_APPS = ("reviews", "crm")  # the staff pages; crm: the CRM imports under /staff/imports/
+STAFF_ROUTES = [r for r in ALL_ROUTES if r.namespaces[:1] in {(app,) for app in STAFF_APPS}
+                or r.route.startswith("staff/")]
 
 
-def test_every_route_under_staff_belongs_to_the_reviews_app():
+def test_every_route_under_staff_belongs_to_a_staff_app():
     assert STAFF_ROUTES, "the walk found no staff routes"
-    assert all(r.name and r.name.startswith("reviews:") for r in STAFF_ROUTES)
+    assert all(r.name and r.name.split(":")[0] in STAFF_APPS for r in STAFF_ROUTES)
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])

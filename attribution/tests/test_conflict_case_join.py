@@ -13,9 +13,9 @@ from attribution.models import Attribution, ConflictCase
 from attribution.services import conflict_case_join
 from attribution.tests.conftest import screened, submitted
 from audit.models import AuditEvent
+from crm.tests.factories import AccountFactory
 from leads.choices import MatchKind, MatchTarget
 from leads.models import Deal, DuplicateMatch
-from leads.tests.factories import AccountFactory
 from partners.choices import StaffRole
 from partners.tests.factories import PartnerFactory, StaffFactory
 from reviews.choices import TaskKind, TaskStatus

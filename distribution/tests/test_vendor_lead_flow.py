@@ -9,13 +9,14 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from audit.models import AuditEvent
+from crm.tests.factories import AccountFactory
 from distribution import services
 from distribution.choices import OfferStatus, VendorLeadStatus
 from distribution.matching import weights_current, weights_publish
 from distribution.models import Offer
 from distribution.tests.helpers import capable_partner, healthcare, make_lead
 from leads.choices import DealSource, DealStatus
-from leads.tests.factories import AccountFactory, DealFactory
+from leads.tests.factories import DealFactory
 from partnerportal.exceptions import InvalidTransition, NotAllowed
 from partners.choices import StaffRole
 from partners.tests.factories import StaffFactory

@@ -1,8 +1,10 @@
-"""Models of the leads app: deals, CRM records, screening results, imports."""
+"""Models of the leads app: deals, screening results and key counts.
 
-from leads.models.crm import Account, Contact, KeyCount, Opportunity
+CRM records (accounts, contacts, opportunities) and their imports live in `crm.models`.
+"""
+
 from leads.models.deals import Deal, DealQuerySet, DealQuestion, DealStatusChange, Product
-from leads.models.imports import CrmImport
+from leads.models.keys import KeyCount
 from leads.models.screening import (
     DuplicateMatch,
     QualificationSummary,
@@ -11,7 +13,6 @@ from leads.models.screening import (
 )
 
 __all__ = [
-    "Account", "Contact", "CrmImport", "KeyCount", "Deal", "DealQuerySet", "DealQuestion", "DealStatusChange",
-    "DuplicateMatch",
-    "Opportunity", "Product", "QualificationSummary", "ScreeningStep", "StopRuleHit",
+    "Deal", "DealQuerySet", "DealQuestion", "DealStatusChange", "DuplicateMatch", "KeyCount",
+    "Product", "QualificationSummary", "ScreeningStep", "StopRuleHit",
 ]

@@ -161,7 +161,7 @@ class Deal(models.Model):
         related_name="deals_handed_over",
     )
     opportunity = models.ForeignKey(
-        "leads.Opportunity", on_delete=models.SET_NULL, null=True, blank=True,
+        "crm.Opportunity", on_delete=models.SET_NULL, null=True, blank=True,
         related_name="deals",
     )
     converted_at = models.DateTimeField(null=True, blank=True)

@@ -52,10 +52,10 @@ class DuplicateMatch(models.Model):
         "leads.Deal", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     target_account = models.ForeignKey(
-        "leads.Account", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "crm.Account", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     target_opportunity = models.ForeignKey(
-        "leads.Opportunity", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "crm.Opportunity", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     target_vendor_lead = models.ForeignKey(
         "distribution.VendorLead", on_delete=models.CASCADE, null=True, blank=True,

@@ -1,12 +1,12 @@
-"""Factories for deals, products and CRM records."""
+"""Factories for deals and products (CRM records: crm/tests/factories.py)."""
 
 from decimal import Decimal
 
 import factory
 
 from leads.choices import ContactAuthority, DealStatus, IntroductionPath, Urgency
-from leads.models import Account, Deal, DealQuestion, Product
-from leads.services import account_apply_normalization, deal_apply_normalization
+from leads.models import Deal, DealQuestion, Product
+from leads.services import deal_apply_normalization
 from partners.tests.factories import PartnerFactory, UserFactory
 
 
@@ -60,20 +60,3 @@ class DealQuestionFactory(factory.django.DjangoModelFactory):
     partner = factory.SelfAttribute("deal.partner")
     asked_by = factory.SubFactory(UserFactory, is_staff=True)
     question = "Who holds the budget?"
-
-
-class AccountFactory(factory.django.DjangoModelFactory):
-    """A CRM account, normalized like the CRM import does."""
-
-    class Meta:
-        model = Account
-
-    external_id = factory.Sequence(lambda n: f"ACC-{n}")
-    name = factory.Sequence(lambda n: f"Account {n} Inc.")
-
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        account = model_class(*args, **kwargs)
-        account_apply_normalization(account)
-        account.save()
-        return account

@@ -4,13 +4,16 @@ the expected outcome. The records are made up; the classes are what real directo
 
 import pytest
 
+from crm.models import Account, Contact
+from crm.services import account_apply_normalization
+from crm.tests.factories import AccountFactory
 from leads import matching
 from leads.choices import DealStatus, MatchKind
 from leads.evidence import key_counts_add, key_counts_refresh, keys_of
 from leads.matching import MATCH_THRESHOLD, Subject, score
-from leads.models import Account, Contact, Deal, KeyCount
-from leads.services import account_apply_normalization, deal_apply_normalization
-from leads.tests.factories import AccountFactory, DealFactory
+from leads.models import Deal, KeyCount
+from leads.services import deal_apply_normalization
+from leads.tests.factories import DealFactory
 
 
 def deal(company: str, *, phone: str = "", city: str = "", street: str = "", postal: str = "",

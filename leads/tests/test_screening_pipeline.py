@@ -8,17 +8,13 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from leads.choices import DealSource, DealStatus, MatchKind, OpportunityStage, StopRule
-from leads.models import (
-    Deal,
-    DuplicateMatch,
-    Opportunity,
-    QualificationSummary,
-    ScreeningStep,
-    StopRuleHit,
-)
+from crm.choices import OpportunityStage
+from crm.models import Opportunity
+from crm.tests.factories import AccountFactory
+from leads.choices import DealSource, DealStatus, MatchKind, StopRule
+from leads.models import Deal, DuplicateMatch, QualificationSummary, ScreeningStep, StopRuleHit
 from leads.screening import deal_screening_run
-from leads.tests.factories import AccountFactory, DealFactory
+from leads.tests.factories import DealFactory
 from partners.models import ProgramRules
 from partners.tests.factories import StaffFactory
 from reviews.choices import TaskKind

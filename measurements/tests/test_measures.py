@@ -93,7 +93,7 @@ def test_disputes_are_counted_when_opened_and_per_100_approved_partner_lines(
 
 def test_conversion_is_converted_over_accepted_deals_in_the_acceptance_month(
         partner_a, staff):
-    from leads.tests.factories import AccountFactory
+    from crm.tests.factories import AccountFactory
 
     account = AccountFactory()
     opportunity = account.opportunities.create(external_id="OPP-1", name="Expansion",

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "partnerportal",
     "audit",
     "partners",
+    "crm",
     "leads",
     "reviews",
     "attribution",

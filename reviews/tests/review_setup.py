@@ -5,9 +5,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from crm.tests.factories import AccountFactory
 from leads.choices import DealStatus, MatchKind, MatchTarget
 from leads.models import Deal, DuplicateMatch, StopRuleHit
-from leads.tests.factories import AccountFactory, DealFactory
+from leads.tests.factories import DealFactory
 from partners.choices import StaffRole
 from partners.selectors import program_rules_get
 from partners.tests.factories import StaffFactory

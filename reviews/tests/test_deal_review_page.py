@@ -16,10 +16,11 @@ from django.utils import timezone
 from attribution.choices import AttributionRole
 from attribution.models import Attribution, Dispute
 from conftest import login_with_mfa
+from crm.tests.factories import AccountFactory
 from leads.choices import DealStatus, MatchKind, MatchTarget
 from leads.models import DealQuestion, DuplicateMatch
 from leads.screening import deal_screening_run
-from leads.tests.factories import AccountFactory, DealFactory
+from leads.tests.factories import DealFactory
 from partners.choices import StaffRole
 from partners.tests.factories import StaffFactory
 from reviews.choices import DecisionKind, ExtensionStatus, TaskKind, TaskStatus

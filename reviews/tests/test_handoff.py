@@ -15,9 +15,12 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from conftest import login_with_mfa
-from leads.choices import DealStatus, OpportunityStage
-from leads.models import Account, Deal, Opportunity
-from leads.tests.factories import AccountFactory, DealFactory
+from crm.choices import OpportunityStage
+from crm.models import Account, Opportunity
+from crm.tests.factories import AccountFactory
+from leads.choices import DealStatus
+from leads.models import Deal
+from leads.tests.factories import DealFactory
 from partners.choices import StaffRole
 from partners.tests.factories import StaffFactory
 from reviews.choices import TaskKind, TaskStatus

@@ -8,8 +8,9 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from crm.tests.factories import AccountFactory
 from leads.choices import DealStatus
-from leads.tests.factories import AccountFactory, DealFactory
+from leads.tests.factories import DealFactory
 from partners.choices import StaffRole
 from partners.selectors import program_rules_get
 from partners.tests.factories import StaffFactory

@@ -22,9 +22,10 @@ from rest_framework.authtoken.models import Token
 
 from audit.models import AuditEvent
 from conftest import login_with_mfa
+from crm.tests.factories import AccountFactory
 from leads.choices import DealStatus, MatchKind, MatchTarget
 from leads.models import Deal, DealQuestion, DuplicateMatch, StopRuleHit
-from leads.tests.factories import AccountFactory, DealFactory
+from leads.tests.factories import DealFactory
 from partners.choices import StaffRole
 from partners.selectors import program_rules_get
 from partners.tests.factories import PartnerFactory, StaffFactory, TierFactory

@@ -11,11 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.choices import ImportStatus
 from distribution import imports, selectors, services
 from distribution.choices import OfferStatus, VendorLeadStatus
 from distribution.forms import OfferOverrideForm, VendorLeadForm, VendorLeadImportForm
 from distribution.models import Offer
-from leads.choices import ImportStatus
 from partnerportal.decorators import staff_required
 from partnerportal.exceptions import ApplicationError
 from partnerportal.forms import add_service_error

@@ -25,22 +25,13 @@ from attribution.compensation import commission_approve
 from attribution.models import Commission, CommissionRule
 from attribution.services import conflict_case_resolve
 from audit.services import audit_record
-from leads.choices import (
-    CompanySize,
-    ContactAuthority,
-    DealStatus,
-    IntroductionPath,
-    OpportunityStage,
-    Urgency,
-)
-from leads.models import Account, Deal, Opportunity, Product
+from crm.choices import OpportunityStage
+from crm.models import Account, Opportunity
+from crm.services import account_apply_normalization
+from leads.choices import CompanySize, ContactAuthority, DealStatus, IntroductionPath, Urgency
+from leads.models import Deal, Product
 from leads.screening import deal_screening_run
-from leads.services import (
-    account_apply_normalization,
-    deal_apply_normalization,
-    deal_submit,
-    deal_withdraw,
-)
+from leads.services import deal_apply_normalization, deal_submit, deal_withdraw
 from partners.choices import MemberRole, ProgramStatus, StaffRole
 from partners.models import Membership, PartnerOrganization, Tier
 from reviews.models import RejectionReason

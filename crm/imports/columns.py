@@ -17,8 +17,8 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils.translation import gettext as _
 
-from leads.choices import ImportKind, OpportunityStage
-from leads.models import Account, Contact, Opportunity
+from crm.choices import ImportKind, OpportunityStage
+from crm.models import Account, Contact, Opportunity
 from leads.normalize import country_code
 from partnerportal.exceptions import ApplicationError
 

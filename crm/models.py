@@ -1,10 +1,16 @@
-"""The vendor's CRM records that registrations are checked against."""
+"""The vendor's CRM records that registrations are checked against, and their imports.
+
+The tables keep the names they had when these models lived in `leads` (`db_table`): the
+move to this app changed Django's state only, no data moved (crm/migrations/0001).
+Audit events written before the move name their targets `leads.account` etc.;
+`audit.labels` maps the old labels to these models.
+"""
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from leads.choices import OpportunityStage
+from crm.choices import ImportKind, ImportStatus, OpportunityStage
 
 
 class Account(models.Model):
@@ -41,6 +47,7 @@ class Account(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "leads_account"
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -66,6 +73,7 @@ class Opportunity(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "leads_opportunity"
         ordering = ["-close_date", "name"]
         verbose_name_plural = _("opportunities")
 
@@ -91,27 +99,44 @@ class Contact(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "leads_contact"
         ordering = ["account", "name", "id"]
 
     def __str__(self) -> str:
         return self.name or self.external_id
 
 
-class KeyCount(models.Model):
-    """How many existing records (registrations, accounts) carry a matching key's value:
-    a name, a distinctive name word, a phone, a city. Scoring reads it so that agreement on
-    a frequent value (a chain's name, a switchboard, a big city) weighs less than on a rare
-    one. Kept by `leads.evidence` (counts added as records are screened or imported, and
-    rebuilt by the beat task `key_counts_refresh_task`)."""
+class CrmImport(models.Model):
+    """One uploaded file and its progress; bad rows are kept with their line and reason."""
 
-    field = models.CharField(max_length=10)
-    value = models.CharField(max_length=200)
-    count = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=20, choices=ImportKind.choices)
+    file = models.FileField(upload_to="crm_imports/%Y/%m/")
+    original_name = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    error_rows = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="crm_imports",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    failure = models.TextField(blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["field", "value"], name="key_count_once"),
-        ]
+        db_table = "leads_crmimport"
+        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.field}:{self.value}={self.count}"
+        return f"{self.get_kind_display()} import #{self.pk} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ImportStatus.DONE:
+            return 100
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

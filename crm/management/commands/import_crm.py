@@ -16,14 +16,11 @@ from pathlib import Path
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from leads.choices import ImportKind, ImportStatus
-from leads.crm_import import (
-    CrmFileError,
-    RowError,
-    crm_import_create,
-    crm_import_get,
-    crm_import_run,
-)
+from crm.choices import ImportKind, ImportStatus
+from crm.imports.columns import CrmFileError
+from crm.imports.rows import RowError
+from crm.selectors import crm_import_get
+from crm.services import crm_import_create, crm_import_run
 
 
 class Command(BaseCommand):

@@ -1,21 +1,6 @@
-"""Importing the vendor's CRM accounts and opportunities from CSV files.
+"""State changes of CRM records: the CSV import runs and an account's matching keys.
 
-Two ways in, one code path: the `import_crm` management command (synchronous) and the
-staff upload page (a worker runs it). Both store the file as a `CrmImport` with
-`crm_import_create` and run it with `crm_import_run`, which reads the file
-(`reader.read_csv`) and hands its rows to `rows.import_rows`. `columns` documents and
-checks each column.
-
-Rules the code keeps:
-
-* Upsert by `external_id`. A row whose every field already holds the file's value is
-  *unchanged* and is not written, so importing the same file twice writes nothing.
-  A column the file does not have is left alone on existing records.
-* Each bad row is reported by the line it starts on, with every reason; good rows land.
-* Rows are written in batches of `BATCH_SIZE`, one transaction each, with bulk inserts
-  and updates; the import's progress counters move in the same transaction. The column
-  parsers stand in for per-row `full_clean()`, which would cost a query per row.
-* One audit event per run (`crm.import`), in the transaction of the final status update.
+How an import reads and writes its rows is in `crm.imports`; its rules are listed there.
 """
 
 from __future__ import annotations
@@ -29,38 +14,19 @@ from typing import Any
 
 from django.core.files import File
 from django.db import OperationalError, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
-from leads.choices import ImportKind, ImportStatus
-from leads.crm_import.columns import COLUMNS, Column, CrmFileError, RowProblem
-from leads.crm_import.reader import SourceRow, check_file, max_file_bytes, read_csv
-from leads.crm_import.rows import BATCH_SIZE, ImportResult, RowError, import_rows
-from leads.models import CrmImport
+from crm.choices import ImportKind, ImportStatus
+from crm.imports.columns import CrmFileError
+from crm.imports.reader import check_file, read_csv
+from crm.imports.rows import ImportResult, RowError, import_rows
+from crm.models import Account, CrmImport
+from leads.normalize import address_keys, company_keys, normalize_phone, registrable_domain
+from leads.services import country_value
 from partnerportal.exceptions import ApplicationError
-
-__all__ = [
-    "BATCH_SIZE",
-    "COLUMNS",
-    "RUN_STALE_AFTER",
-    "Column",
-    "CrmFileError",
-    "ImportResult",
-    "RowError",
-    "RowProblem",
-    "SourceRow",
-    "check_file",
-    "crm_import_create",
-    "crm_import_fail",
-    "crm_import_get",
-    "crm_import_list",
-    "crm_import_run",
-    "import_rows",
-    "max_file_bytes",
-    "read_csv",
-]
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +44,7 @@ def crm_import_create(
     file, or one without the kind's required columns; nothing is stored or queued then.
     `run_in_worker=False` is for callers that run the import themselves (the command).
     """
-    from leads.tasks import crm_import_run_task
+    from crm.tasks import crm_import_run_task
 
     if kind not in ImportKind.values:
         raise ApplicationError(_("Choose what the file holds."), field="kind")
@@ -263,23 +229,14 @@ def crm_import_fail(*, import_id: int, failure: str) -> CrmImport:
     )
 
 
-def _with_bad_count(queryset: QuerySet[CrmImport]) -> QuerySet[CrmImport]:
-    # Rows processed and neither created, updated nor unchanged were bad.
-    return queryset.annotate(
-        bad_count=F("processed_rows")
-        - F("created_count")
-        - F("updated_count")
-        - F("unchanged_count")
-    )
-
-
-def crm_import_list() -> QuerySet[CrmImport]:
-    """Imports newest first, with uploader and `bad_count`, without the bad-row list."""
-    return _with_bad_count(
-        CrmImport.objects.select_related("created_by").defer("error_rows")
-    )
-
-
-def crm_import_get(*, pk: int) -> CrmImport:
-    """One import with its uploader and `bad_count`; raises CrmImport.DoesNotExist."""
-    return _with_bad_count(CrmImport.objects.select_related("created_by")).get(pk=pk)
+def account_apply_normalization(account: Account) -> None:
+    """Recompute an account's matching keys from its name, website, phone and address
+    (no save)."""
+    account.country = country_value(account.country or "") or ""
+    account.norm_company, account.name_words = company_keys(account.name)
+    account.norm_domain = registrable_domain(account.website)[:255]
+    account.norm_phone = normalize_phone(account.phone, account.country)
+    for key, value in address_keys(street=account.street, city=account.city,
+                                   postal_code=account.postal_code,
+                                   country=account.country).items():
+        setattr(account, key, value)

@@ -20,7 +20,7 @@ from django.core.files import File
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from leads.crm_import.columns import Column, CrmFileError, map_header
+from crm.imports.columns import Column, CrmFileError, map_header
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 _HEAD_BYTES = 64 * 1024

@@ -14,11 +14,11 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from leads.choices import ImportKind
-from leads.crm_import.columns import COLUMNS, MODELS, Lookups, RowProblem
-from leads.crm_import.reader import SourceRow
+from crm.choices import ImportKind
+from crm.imports.columns import COLUMNS, MODELS, Lookups, RowProblem
+from crm.imports.reader import SourceRow
+from crm.models import Account
 from leads.evidence import key_counts_add, keys_of
-from leads.models import Account
 from leads.normalize import (
     address_keys,
     company_keys,

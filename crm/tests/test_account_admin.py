@@ -1,9 +1,10 @@
 """Editing a CRM account in the Django admin keeps its matching keys true, and is audited."""
 
 import pytest
+from django.urls import reverse
 
 from audit.models import AuditEvent
-from leads.tests.factories import AccountFactory
+from crm.tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +14,7 @@ def test_an_admin_edit_of_the_name_and_website_recomputes_the_keys(staff_client,
     staff.save()
     account = AccountFactory(name="Old Name Ltd", website="old.example", country="GB")
 
-    response = staff_client.post(f"/admin/leads/account/{account.pk}/change/", {
+    response = staff_client.post(reverse("admin:crm_account_change", args=[account.pk]), {
         "external_id": account.external_id, "name": "Kumar Transports P.L.C.",
         "website": "https://www.kumar-transports.co.uk/", "country": "GB", "industry": "",
         "sales_owner": "", "opportunities-TOTAL_FORMS": "0",

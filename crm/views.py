@@ -5,23 +5,18 @@ admins may upload. The detail page's progress fragment polls itself (htmx) until
 import is done or failed.
 """
 
-from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from leads.choices import ImportKind, ImportStatus
-from leads.crm_import import (
-    COLUMNS,
-    crm_import_create,
-    crm_import_get,
-    max_file_bytes,
-)
-from leads.crm_import import (
-    crm_import_list as crm_import_recent,
-)
-from leads.models import CrmImport
+from crm.choices import ImportKind, ImportStatus
+from crm.forms import CrmImportForm
+from crm.imports.columns import COLUMNS
+from crm.imports.reader import max_file_bytes
+from crm.models import CrmImport
+from crm.selectors import crm_import_get
+from crm.selectors import crm_import_list as crm_import_recent
+from crm.services import crm_import_create
 from partnerportal.csv import csv_response
 from partnerportal.decorators import staff_required
 from partnerportal.exceptions import ApplicationError
@@ -32,18 +27,6 @@ from partners.selectors import user_staff_roles
 UPLOAD_ROLES = {StaffRole.PROGRAM_ADMIN, StaffRole.PARTNER_OWNER}
 RECENT = 50
 ERRORS_SHOWN = 500
-
-
-class CrmImportForm(forms.Form):
-    """What the file holds, and the file. The service checks size and content."""
-
-    kind = forms.ChoiceField(label=_("The file holds"), choices=ImportKind.choices)
-    file = forms.FileField(
-        label=_("CSV file"),
-        widget=forms.ClearableFileInput(
-            attrs={"accept": ".csv,.txt,text/csv,text/plain"}
-        ),
-    )
 
 
 def _list_context(request: HttpRequest, form: CrmImportForm | None) -> dict:
@@ -62,7 +45,7 @@ def crm_import_list(request: HttpRequest) -> HttpResponse:
     """Recent imports and, for uploaders, the upload form (POST starts an import)."""
     if request.method == "POST":
         return _crm_import_upload(request)
-    return render(request, "reviews/crm_import_list.html", _list_context(request, None))
+    return render(request, "crm/crm_import_list.html", _list_context(request, None))
 
 
 @staff_required(roles=UPLOAD_ROLES)
@@ -80,8 +63,8 @@ def _crm_import_upload(request: HttpRequest) -> HttpResponse:
                 error.field if error.field in form.fields else None, error.message
             )
         else:
-            return redirect("reviews:crm-import-detail", pk=crm_import.pk)
-    return render(request, "reviews/crm_import_list.html", _list_context(request, form))
+            return redirect("crm:crm-import-detail", pk=crm_import.pk)
+    return render(request, "crm/crm_import_list.html", _list_context(request, form))
 
 
 def _get_or_404(pk: int) -> CrmImport:
@@ -105,8 +88,8 @@ def crm_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     return render_page_or_partial(
         request,
-        "reviews/crm_import_detail.html",
-        "reviews/partials/crm_import_progress.html",
+        "crm/crm_import_detail.html",
+        "crm/partials/crm_import_progress.html",
         context,
     )
 

@@ -1,4 +1,4 @@
-"""Importing CRM accounts and opportunities from CSV: the service, the command, the pages."""
+"""Importing CRM accounts, contacts and opportunities from CSV: the service, the command, the pages."""
 
 import io
 from datetime import date, timedelta
@@ -16,16 +16,12 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from conftest import login_with_mfa
-from leads import crm_import as service
-from leads.choices import ImportKind, ImportStatus
-from leads.crm_import import (
-    crm_import_create,
-    crm_import_fail,
-    crm_import_run,
-    import_rows,
-    read_csv,
-)
-from leads.models import Account, Contact, CrmImport, Opportunity
+from crm import services as service
+from crm.choices import ImportKind, ImportStatus
+from crm.imports.reader import read_csv
+from crm.imports.rows import import_rows
+from crm.models import Account, Contact, CrmImport, Opportunity
+from crm.services import crm_import_create, crm_import_fail, crm_import_run
 from partners.choices import StaffRole
 from partners.tests.factories import StaffFactory
 
@@ -307,7 +303,7 @@ def test_one_audit_event_records_each_run_with_its_counts(seller, staff):
     assert events.count() == 1
     event = events.get()
     assert (event.target_type, event.target_id, event.actor) == (
-        "leads.crmimport", str(crm_import.pk), staff)
+        "crm.crmimport", str(crm_import.pk), staff)
     assert event.after == {"status": "done", "kind": "accounts", "file": "crm.csv",
                            "total_rows": 4, "created": 3, "updated": 0, "unchanged": 0,
                            "errors": 1}
@@ -384,7 +380,7 @@ def test_a_file_that_is_not_an_accounts_csv_is_refused_before_anything_is_stored
 def test_the_task_retries_a_database_outage_then_records_the_final_failure(seller, monkeypatch):
     from celery.exceptions import Retry
 
-    from leads.tasks import crm_import_run_task
+    from crm.tasks import crm_import_run_task
 
     crm_import = queued_import(GOOD_ACCOUNTS)
 
@@ -406,7 +402,7 @@ def test_the_task_retries_a_database_outage_then_records_the_final_failure(selle
 
 
 def test_the_task_runs_the_import_and_a_second_delivery_changes_nothing(seller):
-    from leads.tasks import crm_import_run_task
+    from crm.tasks import crm_import_run_task
 
     crm_import = queued_import(GOOD_ACCOUNTS)
 
@@ -505,7 +501,7 @@ def test_the_command_exits_with_status_1_only_for_an_unreadable_file(tmp_path, s
 # --- The staff pages -----------------------------------------------------------------------
 
 
-LIST_URL = reverse("reviews:crm-import-list")
+LIST_URL = reverse("crm:crm-import-list")
 
 
 def upload(client: Client, content: bytes, kind: str = ImportKind.ACCOUNTS, name: str = "a.csv"):
@@ -522,7 +518,7 @@ def test_an_upload_creates_an_import_that_the_worker_completes(
 
     crm_import = CrmImport.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("reviews:crm-import-detail", args=[crm_import.pk])
+    assert response["Location"] == reverse("crm:crm-import-detail", args=[crm_import.pk])
     assert len(callbacks) == 1
     # Eager Celery in unit tests: the queued task ran the import to the end.
     assert (crm_import.status, crm_import.created_count, crm_import.created_by) == (
@@ -539,7 +535,7 @@ def test_the_progress_partial_polls_while_the_import_is_queued(staff_client):
     crm_import = queued_import(GOOD_ACCOUNTS)
     CrmImport.objects.filter(pk=crm_import.pk).update(
         status=ImportStatus.RUNNING, total_rows=200, processed_rows=50)
-    url = reverse("reviews:crm-import-detail", args=[crm_import.pk])
+    url = reverse("crm:crm-import-detail", args=[crm_import.pk])
 
     response = staff_client.get(url, HTTP_HX_REQUEST="true")
 
@@ -554,7 +550,7 @@ def test_the_progress_partial_polls_while_the_import_is_queued(staff_client):
 def test_the_progress_partial_stops_polling_and_lists_bad_rows_when_done(staff_client, seller):
     crm_import = run_import(ImportKind.ACCOUNTS, GOOD_ACCOUNTS + "A-4,<b>x</b>,,XX,,,,\n")
 
-    response = staff_client.get(reverse("reviews:crm-import-detail", args=[crm_import.pk]),
+    response = staff_client.get(reverse("crm:crm-import-detail", args=[crm_import.pk]),
                                 HTTP_HX_REQUEST="true")
 
     html = response.content.decode()
@@ -567,7 +563,7 @@ def test_the_progress_partial_stops_polling_and_lists_bad_rows_when_done(staff_c
 def test_the_bad_rows_download_as_csv_with_formulas_defused(staff_client, seller):
     crm_import = run_import(ImportKind.ACCOUNTS, ACCOUNTS_HEADER + "=HYPERLINK(1),,,,,,,\n")
 
-    response = staff_client.get(reverse("reviews:crm-import-errors", args=[crm_import.pk]))
+    response = staff_client.get(reverse("crm:crm-import-errors", args=[crm_import.pk]))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -637,8 +633,8 @@ def test_an_oversized_upload_is_refused_beside_the_field_and_nothing_is_queued(
 
 def test_a_partner_user_gets_403_on_every_import_page(client_a, seller):
     crm_import = run_import(ImportKind.ACCOUNTS, GOOD_ACCOUNTS)
-    detail = reverse("reviews:crm-import-detail", args=[crm_import.pk])
-    errors = reverse("reviews:crm-import-errors", args=[crm_import.pk])
+    detail = reverse("crm:crm-import-detail", args=[crm_import.pk])
+    errors = reverse("crm:crm-import-errors", args=[crm_import.pk])
 
     assert client_a.get(LIST_URL).status_code == 403
     assert upload(client_a, GOOD_ACCOUNTS.encode()).status_code == 403
@@ -682,7 +678,7 @@ def test_a_program_admin_may_upload(django_capture_on_commit_callbacks):
 
 
 def test_an_unknown_import_id_answers_404(staff_client):
-    assert staff_client.get(reverse("reviews:crm-import-detail", args=[987654])).status_code == 404
+    assert staff_client.get(reverse("crm:crm-import-detail", args=[987654])).status_code == 404
 
 
 def test_account_phone_and_address_columns_land_with_their_normalized_keys(seller):
