@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class LeadsConfig(AppConfig):
-    """Deal registrations, CRM records, normalization and the screening tasks."""
+    """Deal registrations, normalization and screening (CRM records live in `crm`)."""
 
     name = "leads"
