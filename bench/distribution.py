@@ -6,7 +6,7 @@ among 10,000 partner capability profiles and 50,000 proof points on PostgreSQL.
 Drops and recreates the database `portal_bench_dist` (BENCH_DIST_DB_NAME) on BENCH_PG_URL,
 migrates, and loads (bulk inserts, fixed seed): the partner organizations over the seeded
 tiers (2% suspended), one capability profile each with claims drawn from every vocabulary
-(about 70% verified), the proof points (skewed: some partners have many, most a few), a
+(about 70% verified; then the profiles' derived term lists are rebuilt), the proof points (skewed: some partners have many, most a few), a
 current program agreement accepted by 95% of them, and a history to score: 3,000 past
 vendor leads with 1-3 offers each (accepted, declined, timed out, some still offered),
 30,000 deals (won, lost, accepted, converted, in review) and outcome reports on most decided
@@ -82,6 +82,7 @@ def load(args, rng: random.Random) -> dict[str, int]:
         Tier,
         Vocabulary,
     )
+    from partners.services import profile_terms_refresh
 
     now = timezone.now()
     user = get_user_model().objects.create(username="bench@vendor.test", email="bench@vendor.test",
@@ -114,6 +115,7 @@ def load(args, rng: random.Random) -> dict[str, int]:
                                        verified_at=now if rng.random() < 0.7 else None)
                        for t in chosen]
     CapabilityClaim.objects.bulk_create(claims, batch_size=BATCH)
+    profile_terms_refresh()  # the profiles' derived term lists, as the services keep them
     weights = [rng.paretovariate(1.5) for _p in partners]
     owners = rng.choices(partners, weights=weights, k=args.proof_points)
     ProofPoint.objects.bulk_create([
@@ -288,8 +290,8 @@ def render(facts: dict, result: dict, *, started: str, seconds: float, load_s: f
         "| data | rows |", "|---|---|",
         *[f"| {k.replace('_', ' ')} | {v:,} |" for k, v in facts.items() if k != "user"], "",
         "`distribution.matching.recommend(lead=...)`: every partner organization bounded in one "
-        "SQL statement (need factors, case studies, capacity, tier exact; track record at its "
-        "best) with every exclusion, then the 40 best bounded scored exactly in a second "
+        "SQL statement (need factors from each profile's derived term lists, case studies, "
+        "capacity, tier exact; track record at its best) with every exclusion, then the 40 best bounded scored exactly in a second "
         "(offer speed, win rate, reporting; near-tie rotation), the top 3 with evidence, the "
         "Recommendation row and its audit event. Leads need a vertical, a segment, 1-2 "
         "use cases, a region, a language and 0-2 capabilities; 20 warm-up calls first.", "",

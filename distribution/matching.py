@@ -8,6 +8,29 @@ eligible ones, rotates near-ties by fewest recent offers received, and stores a
 reasons, and a deterministic summary. The same statement, limited to one organization
 and matched against its own claims, gives the partner's scorecard.
 
+Two passes, a fixed number of statements whatever the number of organizations:
+
+1. The first pass reads every organization once: its tier, status, profile (capacity and
+   the derived term lists below), acceptance of the current agreement, the lead-relevant
+   case studies' value, its open vendor-lead load, overdue reports, and its offers of this
+   lead. It yields every exclusion exactly (and the counts per reason), and for each
+   eligible organization an upper bound of its score: need factors, case studies,
+   capacity and tier exact, the track-record factors at their best.
+2. The second pass scores the SHORTLIST best bounds (and the best-bounded excluded ones)
+   exactly from the raw tables (claims included), with the near-tie rotation; it widens
+   (x4) while an organization left out could still reach the top or the near-tie band.
+
+The first pass never reads the claims: each `CapabilityProfile` carries its claimed term
+ids as two short strings, verified and unverified ("|3|17|42|"), and a lead's need points
+are one CASE per term it names over them (LIKE, the same on PostgreSQL and SQLite). These
+lists are derived data, rebuilt for an organization by `partners.services.
+profile_terms_refresh` inside the services that change claims (`profile_save`,
+`profile_verify`; the admin cannot add or change claims), backfilled by a migration and by
+`manage.py matching_terms_rebuild`. Nothing time-dependent or owned by other apps (offers,
+deals, reports, agreements, tiers) is copied: those stay exact at the time of the call.
+`tests/test_matching_terms.py` checks after a series of changes that the lists equal the
+claims and that the result equals the exact statement run over every organization.
+
 Scores: every factor is 0..1; the total is the weighted mean of the factors that apply to
 the lead (a lead naming no language leaves the language factor out), times 100.
 The stored summary is deterministic (built from the evidence, never from customer or
@@ -230,9 +253,33 @@ def _sql_params(p: _Params) -> dict[str, Any]:
     }
 
 
+def _float(value: float) -> str:
+    """A floating-point literal (a bare 1.5 is NUMERIC to PostgreSQL; the cast is folded)."""
+    return f"CAST({float(value)!r} AS {FLOAT})"
+
+
+def _need_points_sql(p: _Params) -> str:
+    """The first pass's weighted sum of the need factors over a profile row `pr`: each term
+    the lead names is worth weight(f) / (terms of f the lead names), in full when the
+    profile's verified term list holds it, times UNVERIFIED_CREDIT when its unverified
+    one does (a claim is unique per term, so no factor exceeds its weight: no cap)."""
+    applies = _applicable(p)
+    n = p.needs
+    worth = {t: p.weights.weight(f) / len(n[f]) for f in NEED_FACTORS if applies[f] for t in n[f]}
+    cases = [f"CASE WHEN pr.terms_verified LIKE '%%|{int(t)}|%%' THEN {_float(w)} "
+             f"WHEN pr.terms_unverified LIKE '%%|{int(t)}|%%' "
+             f"THEN {_float(w * UNVERIFIED_CREDIT)} ELSE {_float(0)} END"
+             for t, w in worth.items()]
+    return " + ".join(cases) or _float(0)
+
+
 def _ctes(p: _Params, *, history: bool) -> str:
     """The per-organization aggregates (each one GROUP BY over its own table), and `base`:
-    every organization (or those in p.partner_ids) with its raw figures and exclusions."""
+    every organization (or those in p.partner_ids) with its raw figures and exclusions.
+
+    Without `history` (the first pass) the claims are not read: the need factors come as
+    one sum over the profile's derived term lists, and the case studies as their value
+    alone."""
     q = connection.ops.quote_name
     ids = p.partner_ids
     pf = (lambda col: f" AND {col} IN ({_ids(ids)})") if ids is not None else (lambda col: "")
@@ -240,15 +287,6 @@ def _ctes(p: _Params, *, history: bool) -> str:
     all_terms = [t for v in n.values() for t in v]
     claim_cols = []
     credit = f"CASE WHEN c.verified_at IS NOT NULL THEN 1.0 ELSE {UNVERIFIED_CREDIT} END"
-    if not history:
-        # The first pass needs only the weighted sum: a term of factor f is worth
-        # weight(f) / (terms of f the lead names), times the claim's credit. (A claim is
-        # unique per term, so a factor's credit never exceeds its term count: no cap.)
-        applies = _applicable(p)
-        worth = {t: p.weights.weight(f) / len(n[f]) for f in NEED_FACTORS if applies[f] for t in n[f]}
-        by_term = " ".join(f"WHEN {int(t)} THEN {w!r}" for t, w in worth.items())
-        claim_cols.append(f"CAST(SUM(({credit}) * (CASE c.term_id {by_term} ELSE 0 END)) AS {FLOAT})"
-                          f" AS need_points" if worth else "0.0 AS need_points")
     for f in NEED_FACTORS if history else ():
         if not n[f]:
             claim_cols += [f"0.0 AS cr_{f}", f"0 AS n_{f}", f"0 AS v_{f}"]
@@ -264,30 +302,34 @@ def _ctes(p: _Params, *, history: bool) -> str:
                                        ("use_case_id", Factor.USE_CASE),
                                        ("segment_id", Factor.SEGMENT),
                                        ("region_id", Factor.REGION)) if n[f]]
-    relevance = ("(" + " + ".join(f"CASE WHEN {_in('pp.' + c, v)} THEN 1.0 ELSE 0 END"
-                                  for c, v in dims) + f") / {len(dims)}.0") if dims else "0"
+    one, zero = _float(1), _float(0)
+    relevance = ("(" + " + ".join(f"CASE WHEN {_in('pp.' + c, v)} THEN {one} ELSE {zero} END"
+                                  for c, v in dims) + f") / {_float(len(dims))}") if dims else zero
     recent_day = (p.now - timedelta(days=RECENT_DAYS)).date().isoformat()
     recent = f"pp.completed_on >= '{recent_day}'"
-    value = (f"(CASE WHEN pp.verified_at IS NOT NULL THEN 1.0 ELSE {UNVERIFIED_CREDIT} END)"
-             f" * (CASE WHEN {recent} THEN 1.0 ELSE 0.5 END)"
-             f" * (CASE WHEN pp.referenceable THEN {REFERENCEABLE_BONUS} ELSE 1.0 END) * {relevance}")
+    value = (f"(CASE WHEN pp.verified_at IS NOT NULL THEN {one} ELSE {_float(UNVERIFIED_CREDIT)} END)"
+             f" * (CASE WHEN {recent} THEN {one} ELSE {_float(0.5)} END)"
+             f" * (CASE WHEN pp.referenceable THEN {_float(REFERENCEABLE_BONUS)} ELSE {one} END)"
+             f" * {relevance}")
     pp_filter = " OR ".join([_in("pp.vertical_id", n[Factor.VERTICAL]),
                              _in("pp.use_case_id", n[Factor.USE_CASE])])
     lead = f"o.lead_id = {int(p.lead_id)}" if p.lead_id else "1=0"
-    ctes = f"""
-tiers AS (
-  SELECT MAX(t2.rank) AS max_rank FROM {q("partners_tier")} t2
-), claims AS (
+    claims = f""", claims AS (
   SELECT c.partner_id, {", ".join(claim_cols)}
   FROM {q("partners_capabilityclaim")} c
   WHERE {_in("c.term_id", all_terms)}{pf("c.partner_id")}
   GROUP BY c.partner_id
-), proofs AS (
-  SELECT pp.partner_id, COUNT(*) AS pp_n,
+)""" if history else ""  # noqa: S608
+    proof_counts = f"""COUNT(*) AS pp_n,
     SUM(CASE WHEN pp.verified_at IS NOT NULL THEN 1 ELSE 0 END) AS pp_verified,
     SUM(CASE WHEN pp.referenceable THEN 1 ELSE 0 END) AS pp_ref,
     SUM(CASE WHEN {recent} THEN 1 ELSE 0 END) AS pp_recent,
-    CAST(SUM({value}) AS {FLOAT}) AS pp_value
+    """ if history else ""
+    ctes = f"""
+tiers AS (
+  SELECT MAX(t2.rank) AS max_rank FROM {q("partners_tier")} t2
+){claims}, proofs AS (
+  SELECT pp.partner_id, {proof_counts}CAST(SUM({value}) AS {FLOAT}) AS pp_value
   FROM {q("partners_proofpoint")} pp
   WHERE ({pp_filter}){pf("pp.partner_id")}
   GROUP BY pp.partner_id
@@ -350,16 +392,22 @@ tiers AS (
   LEFT JOIN history h ON h.partner_id = p.id
   LEFT JOIN results rs ON rs.partner_id = p.id
   LEFT JOIN reporting rp ON rp.partner_id = p.id""" if history else ""
-    need_cols = ", ".join(
-        f"COALESCE(cl.cr_{f}, 0) AS cr_{f}, COALESCE(cl.n_{f}, 0) AS n_{f}, "
-        f"COALESCE(cl.v_{f}, 0) AS v_{f}" for f in NEED_FACTORS
-    ) if history else "COALESCE(cl.need_points, 0) AS need_points"
+    if history:
+        figures = ", ".join(
+            f"COALESCE(cl.cr_{f}, 0) AS cr_{f}, COALESCE(cl.n_{f}, 0) AS n_{f}, "
+            f"COALESCE(cl.v_{f}, 0) AS v_{f}" for f in NEED_FACTORS) + """,
+    p.name, t.name AS tier_name, COALESCE(ps.pp_n, 0) AS pp_n,
+    COALESCE(ps.pp_verified, 0) AS pp_verified, COALESCE(ps.pp_ref, 0) AS pp_ref,
+    COALESCE(ps.pp_recent, 0) AS pp_recent"""
+    else:
+        figures = f"CAST({_need_points_sql(p)} AS {FLOAT}) AS need_points"
+    claims_join = "  LEFT JOIN claims cl ON cl.partner_id = p.id\n" if history else ""
     stopped = f"'{ProgramStatus.SUSPENDED}', '{ProgramStatus.TERMINATED}'"
-    return ctes + f""", base AS MATERIALIZED (
-  SELECT p.id AS partner_id, p.name, t.name AS tier_name, t.rank AS tier_rank, tiers.max_rank,
-    pr.capacity, COALESCE(ld.k, 0) AS load_n, {need_cols},
-    COALESCE(ps.pp_n, 0) AS pp_n, COALESCE(ps.pp_verified, 0) AS pp_verified,
-    COALESCE(ps.pp_ref, 0) AS pp_ref, COALESCE(ps.pp_recent, 0) AS pp_recent,
+    # The first pass reads base once (into its totals): inlined, not materialized.
+    materialized = "MATERIALIZED" if history else "NOT MATERIALIZED"
+    return ctes + f""", base AS {materialized} (
+  SELECT p.id AS partner_id, t.rank AS tier_rank, tiers.max_rank,
+    pr.capacity, COALESCE(ld.k, 0) AS load_n, {figures},
     COALESCE(ps.pp_value, 0) AS pp_value, COALESCE(od.overdue, 0) AS overdue,{history_cols}
     CASE WHEN pr.id IS NULL THEN 1 ELSE 0 END AS x_no_profile,
     CASE WHEN p.program_status IN ({stopped}) THEN 1 ELSE 0 END AS x_status,
@@ -375,8 +423,7 @@ tiers AS (
   LEFT JOIN {q("partners_agreementversion")} cur ON cur.is_current = %(current)s
   LEFT JOIN {q("partners_agreementacceptance")} acc
     ON acc.partner_id = p.id AND acc.version_id = cur.id
-  LEFT JOIN claims cl ON cl.partner_id = p.id
-  LEFT JOIN proofs ps ON ps.partner_id = p.id
+{claims_join}  LEFT JOIN proofs ps ON ps.partner_id = p.id
   LEFT JOIN load ld ON ld.partner_id = p.id
   LEFT JOIN overdue od ON od.partner_id = p.id
   LEFT JOIN lead_offers lo ON lo.partner_id = p.id{history_joins}

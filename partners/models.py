@@ -310,6 +310,11 @@ class CapabilityProfile(models.Model):
     partner owner has checked counts fully in matching, an unverified one counts less.
     `capacity` is how many vendor leads the partner can work at once (accepted and not yet
     closed, plus offers awaiting its answer); a partner at capacity is not offered more.
+
+    `terms_verified` and `terms_unverified` repeat the claims' term ids for matching's
+    first pass over every organization (`distribution.matching`), as "|3|17|42|" (sorted,
+    "" for none): derived data, written only by `partners.services.profile_terms_refresh`,
+    which the services that change claims call in their transaction.
     """
 
     partner = models.OneToOneField(
@@ -327,6 +332,14 @@ class CapabilityProfile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
         related_name="profiles_verified",
         help_text=_("The partner owner who last checked the profile."),
+    )
+    terms_verified = models.TextField(
+        editable=False, blank=True, default="",
+        help_text=_("Derived from the claims: ids of the verified claims' terms, for matching."),
+    )
+    terms_unverified = models.TextField(
+        editable=False, blank=True, default="",
+        help_text=_("Derived from the claims: ids of the unverified claims' terms."),
     )
     verified_at = models.DateTimeField(null=True, blank=True)
     updated_by = models.ForeignKey(

@@ -8,6 +8,7 @@ from distribution.models import VendorLead
 from distribution.services import vendor_lead_create, vendor_lead_prepare
 from partners.choices import MemberRole
 from partners.models import CapabilityClaim, CapabilityProfile, Vocabulary
+from partners.services import profile_terms_refresh
 from partners.tests.factories import MembershipFactory, PartnerFactory
 
 
@@ -30,6 +31,7 @@ def capable_partner(*terms, name: str, capacity: int = 5, verified: bool = True,
     CapabilityClaim.objects.bulk_create([
         CapabilityClaim(partner=partner, profile=profile, term=t,
                         verified_at=timezone.now() if verified else None) for t in terms])
+    profile_terms_refresh(partner_ids=[partner.pk])  # what the profile services do
     MembershipFactory(partner=partner, role=MemberRole.ADMIN,
                       user__email=admin_email or f"admin@{name.split()[0].lower()}.test")
     return partner

@@ -22,6 +22,7 @@ from partners.models import (
     Tier,
     Vocabulary,
 )
+from partners.services import profile_terms_refresh
 from partners.tests.factories import PartnerFactory, StaffFactory, TierFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +40,7 @@ def make_partner(*terms, capacity=5, verified=True, name=None, tier=None, **kwar
     CapabilityClaim.objects.bulk_create([
         CapabilityClaim(partner=partner, profile=profile, term=t,
                         verified_at=now if verified else None) for t in terms])
+    profile_terms_refresh(partner_ids=[partner.pk])  # what the profile services do
     return partner
 
 
