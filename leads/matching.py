@@ -20,9 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Q, prefetch_related_objects
 from rapidfuzz import process
 
 from crm.models import Account, Contact
@@ -110,17 +109,22 @@ class Subject:
 
     @classmethod
     def of_account(cls, account: Account, contacts: list[Contact] | None = None) -> "Subject":
-        """An account with its CRM contacts (`contacts`, or those prefetched as
-        `matching_contacts`)."""
-        if contacts is None:
-            contacts = getattr(account, "matching_contacts", [])
+        """An account with its CRM contacts: `contacts`, or the contact keys that candidate
+        retrieval attached (`contact_emails`, `contact_phones`, `contact_names`)."""
+        if contacts is not None:
+            emails = [c.norm_email for c in contacts]
+            phones = [c.norm_phone for c in contacts]
+            names = [c.norm_name for c in contacts]
+        else:
+            emails = getattr(account, "contact_emails", None) or []
+            phones = getattr(account, "contact_phones", None) or []
+            names = getattr(account, "contact_names", None) or []
         return cls(company=account.norm_company, web=account.norm_domain,
                    country=(account.country or "").upper(), phone=account.norm_phone,
                    city=account.norm_city, postal=account.norm_postal_code,
                    street=account.norm_street, kind="account",
-                   emails={c.norm_email for c in contacts if c.norm_email},
-                   phones={c.norm_phone for c in contacts if c.norm_phone},
-                   contacts={c.norm_name for c in contacts if c.norm_name})
+                   emails={e for e in emails if e}, phones={p for p in phones if p},
+                   contacts={n for n in names if n})
 
 
 @dataclass
@@ -190,22 +194,13 @@ def _name_search() -> Iterator[None]:
         yield
 
 
-def _similar_names(queryset, name: str):
-    """Ids of up to CANDIDATE_LIMIT rows whose distinctive words are like those of `name`,
-    the most similar names first.
-
-    On PostgreSQL an unevaluated `values("id")` query (trigram word similarity on the GIN
-    index, inside `_name_search`); on SQLite a list, from comparing every name in process.
-    """
-    if connection.vendor == "postgresql":
-        if not name:
-            return queryset.none().values("id")
-        return (queryset.filter(name_words__trigram_word_similar=name_words(name))
-                .annotate(similarity=TrigramSimilarity("norm_company", name))
-                .order_by("-similarity").values("id")[:CANDIDATE_LIMIT])
+def _similar_names(queryset, name: str) -> list[int]:
+    """SQLite: ids of up to CANDIDATE_LIMIT rows whose names are like `name` (company
+    similarity at least NAME_MATCH), compared in process; PostgreSQL searches the trigram
+    index instead (`_TRIGRAM_BRANCH`). A name below NAME_MATCH could only match through an
+    exact key, looked up apart."""
     if not name:
         return []
-    # A name below NAME_MATCH could only match through an exact key, looked up apart.
     choices = dict(queryset.exclude(norm_company="").values_list("id", "norm_company"))
     found = process.extract(name, choices, scorer=lambda a, b, **_kw: company_similarity(a, b),
                             limit=CANDIDATE_LIMIT, score_cutoff=NAME_MATCH)
@@ -216,109 +211,193 @@ def _same_country(queryset, field: str, deal: Deal):
     """Rows in the deal's country or with none recorded, where names are searched.
 
     A name-only candidate from another country cannot reach MATCH_THRESHOLD (the country
-    penalty keeps it below). Two scans of the one (country, name_words) index, OR-ed.
+    penalty keeps it below). `queryset` may also be a Q, which is narrowed the same way.
     """
     if not deal.norm_country:
         return queryset
-    return queryset.filter(Q(**{field: deal.norm_country}) | Q(**{field: ""}))
+    same = Q(**{field: deal.norm_country}) | Q(**{field: ""})
+    return queryset & same if isinstance(queryset, Q) else queryset.filter(same)
 
 
-def _either(by_keys, by_name):
-    """The ids found by exact keys or by name, as one subquery where the database can run
-    a limited query inside a UNION (PostgreSQL), else as a list."""
-    by_keys = by_keys.values("id")[:CANDIDATE_LIMIT]
-    if connection.vendor == "postgresql":
-        return by_keys.union(by_name)
-    return [row["id"] for row in by_keys] + list(by_name)
+def _deal_keys(deal: Deal, subject: Subject) -> list[tuple[str, list[str]]]:
+    """Exact keys another registration may share with the deal, as (column, values):
+    its domains (as a website's or an e-mail's), e-mail, phone and building address."""
+    domains = sorted(subject.domains)
+    keys = [("norm_domain", domains), ("norm_email_domain", domains)] + [
+        (name, [getattr(deal, name, "")]) for name in ("norm_email", "norm_phone", "norm_address")]
+    return [(column, values) for column, values in keys if any(values)]
 
 
-def _deal_keys(deal: Deal) -> Q:
-    """Exact keys another record may share with the deal: domain, e-mail, phone, address."""
-    domains = sorted(Subject.of_deal(deal).domains)
-    keys = Q(pk__in=[])  # matches nothing: a deal without keys is searched by name only
-    if domains:
-        keys |= Q(norm_domain__in=domains) | Q(norm_email_domain__in=domains)
-    for name in ("norm_email", "norm_phone", "norm_address"):
-        value = getattr(deal, name, "")
-        if value:
-            keys |= Q(**{name: value})
-    return keys
+def _account_keys(deal: Deal, subject: Subject) -> list[tuple[str, list[str]]]:
+    """Exact keys a CRM account may share with the deal: domain, phone, address."""
+    keys = [("norm_domain", sorted(subject.domains))] + [
+        (name, [getattr(deal, name, "")]) for name in ("norm_phone", "norm_address")]
+    return [(column, values) for column, values in keys if any(values)]
 
 
-def _deal_candidates(deal: Deal) -> list[Deal]:
+def _contact_keys(deal: Deal) -> list[tuple[str, list[str]]]:
+    """Keys a CRM contact may share with the deal's contact: e-mail and phone."""
+    keys = [(name, [getattr(deal, name, "")]) for name in ("norm_email", "norm_phone")]
+    return [(column, values) for column, values in keys if any(values)]
+
+
+def _q(keys: list[tuple[str, list[str]]]) -> Q:
+    """The keys as one OR-ed filter (matching nothing when there are none)."""
+    return functools.reduce(operator.or_, (Q(**{f"{column}__in": values})
+                                           for column, values in keys), Q(pk__in=[]))
+
+
+# PostgreSQL: each table's candidates in one statement, a UNION of limited branches (exact
+# keys on their b-tree indexes; distinctive name words on the (country, name_words) trigram
+# GIN index, most similar names first). Written as SQL because the ORM spends more time
+# compiling these nested unions than PostgreSQL spends running them. Only identifiers
+# from the models' metadata and these constants are put into the text; every value is a
+# parameter.
+_KEYS_BRANCH = "(SELECT id FROM {table} WHERE ({keys}){where} ORDER BY id LIMIT {limit})"
+_TRIGRAM_BRANCH = ("(SELECT id FROM {table} WHERE name_words %%> %s{where}"
+                   " ORDER BY similarity(norm_company, %s) DESC LIMIT {limit})")
+_CONTACT_BRANCH = ("(SELECT account_id FROM {table} WHERE erased_at IS NULL AND ({keys})"
+                   " ORDER BY account_id LIMIT {limit})")
+# An account's live CRM contacts' keys, read with the account for scoring.
+_CONTACT_ARRAYS = ", ".join(
+    f"ARRAY(SELECT c.{column} FROM {{contacts}} c WHERE c.account_id = a.id"  # noqa: S608
+    f" AND c.erased_at IS NULL AND c.{column} <> '') AS {alias}"
+    for column, alias in (("norm_email", "contact_emails"), ("norm_phone", "contact_phones"),
+                          ("norm_name", "contact_names")))
+
+
+def _union_sql(table: str, deal: Deal, keys, *, country_column: str, where: str = "",
+               where_params: tuple = ()) -> tuple[list[str], list]:
+    """The UNION branches (and their parameters) that find a table's candidates."""
+    branches, params = [], []
+    if keys:
+        branches.append(_KEYS_BRANCH.format(
+            table=table, where=where, limit=CANDIDATE_LIMIT,
+            keys=" OR ".join(f"{column} = ANY(%s)" for column, _values in keys)))
+        params += [values for _column, values in keys] + list(where_params)
+    if deal.norm_company:
+        country = ""
+        if deal.norm_country:
+            country = f" AND ({country_column} = %s OR {country_column} = '')"
+        branches.append(_TRIGRAM_BRANCH.format(table=table, where=country + where,
+                                               limit=CANDIDATE_LIMIT))
+        params += [name_words(deal.norm_company)] + ([deal.norm_country] if country else [])
+        params += list(where_params) + [deal.norm_company]
+    return branches, params
+
+
+def _deal_candidates(deal: Deal, subject: Subject) -> list[Deal]:
     """Other registrations (any partner, any source) that may be the same end customer."""
     others = Deal.objects.exclude(pk=deal.pk).filter(status__in=COMPARABLE_STATUSES)
-    ids = _either(others.filter(_deal_keys(deal)),
-                  _similar_names(_same_country(others, "norm_country", deal), deal.norm_company))
-    return list(Deal.objects.filter(pk__in=ids).only(*CANDIDATE_DEAL_FIELDS).order_by())
+    keys = _deal_keys(deal, subject)
+    if connection.vendor != "postgresql":
+        ids = list(others.filter(_q(keys)).values_list("id", flat=True)[:CANDIDATE_LIMIT])
+        ids += _similar_names(_same_country(others, "norm_country", deal), deal.norm_company)
+        return list(Deal.objects.filter(pk__in=ids).only(*CANDIDATE_DEAL_FIELDS).order_by())
+    table = connection.ops.quote_name(Deal._meta.db_table)
+    branches, params = _union_sql(
+        table, deal, keys, country_column="norm_country",
+        where=" AND status = ANY(%s) AND id <> %s",
+        where_params=(COMPARABLE_STATUSES, deal.pk or 0))
+    if not branches:
+        return []
+    columns = ", ".join(Deal._meta.get_field(name).column
+                        for name in ("id", *CANDIDATE_DEAL_FIELDS))
+    return list(Deal.objects.raw(
+        f"SELECT {columns} FROM {table} WHERE id IN ({' UNION '.join(branches)})",  # noqa: S608
+        params))
 
 
-def _account_candidates(deal: Deal) -> list[Account]:
+def _account_candidates(deal: Deal, subject: Subject) -> list[Account]:
     """CRM accounts that may be the deal's end customer: by domain, phone or address, by a
-    CRM contact with the deal's e-mail or phone, or by name; with their opportunities and
-    contacts loaded."""
-    accounts = Account.objects.all()
-    domains = sorted(Subject.of_deal(deal).domains)
-    keys = Q(norm_domain__in=domains) if domains else Q(pk__in=[])
-    for name in ("norm_phone", "norm_address"):
-        if getattr(deal, name, ""):
-            keys |= Q(**{name: getattr(deal, name)})
-    by_name = _similar_names(_same_country(accounts, "country", deal), deal.norm_company)
-    contact_keys = [Q(**{name: getattr(deal, name)}) for name in ("norm_email", "norm_phone")
-                    if getattr(deal, name, "")]
+    CRM contact with the deal's e-mail or phone, or by name; each with its live CRM
+    contacts' keys (`contact_emails`, `contact_phones`, `contact_names`). Opportunities
+    are read later, for matches only (`find_matches`)."""
+    keys, contact_keys = _account_keys(deal, subject), _contact_keys(deal)
+    if connection.vendor != "postgresql":
+        contacts = Contact.objects.filter(erased_at__isnull=True)
+        ids = list(Account.objects.filter(_q(keys)).values_list("id", flat=True)[:CANDIDATE_LIMIT])
+        if contact_keys:
+            ids += list(contacts.filter(_q(contact_keys))
+                        .values_list("account_id", flat=True)[:CANDIDATE_LIMIT])
+        ids += _similar_names(_same_country(Account.objects.all(), "country", deal),
+                              deal.norm_company)
+        found = list(Account.objects.filter(pk__in=ids).order_by())
+        _attach_contacts(found, contacts)
+        return found
+    table = connection.ops.quote_name(Account._meta.db_table)
+    contact_table = connection.ops.quote_name(Contact._meta.db_table)
+    branches, params = _union_sql(table, deal, keys, country_column="country")
     if contact_keys:
-        # Its own branch of the UNION: inside the OR, a subquery would defeat the indexes.
-        by_contact = Contact.objects.filter(erased_at__isnull=True).filter(
-            functools.reduce(operator.or_, contact_keys)).values("account_id")[:CANDIDATE_LIMIT]
-        by_name = (by_contact.union(by_name) if connection.vendor == "postgresql"
-                   else [row["account_id"] for row in by_contact] + list(by_name))
-    ids = _either(accounts.filter(keys), by_name)
-    return list(Account.objects.filter(pk__in=ids).prefetch_related(
-        "opportunities", Prefetch("contacts", to_attr="matching_contacts",
-                                  queryset=Contact.objects.filter(erased_at__isnull=True)))
-        .order_by())
+        branches.insert(0, _CONTACT_BRANCH.format(
+            table=contact_table, limit=CANDIDATE_LIMIT,
+            keys=" OR ".join(f"{column} = ANY(%s)" for column, _values in contact_keys)))
+        params = [values for _column, values in contact_keys] + params
+    if not branches:
+        return []
+    return list(Account.objects.raw(
+        f"SELECT a.*, {_CONTACT_ARRAYS.format(contacts=contact_table)} FROM {table} a"  # noqa: S608
+        f" WHERE a.id IN ({' UNION '.join(branches)})", params))
+
+
+def _attach_contacts(accounts: list[Account], contacts) -> None:
+    """SQLite: attach each account's live CRM contacts' keys, as PostgreSQL's candidate
+    statement does, from one more statement."""
+    keys: dict[int, tuple[list, list, list]] = {a.pk: ([], [], []) for a in accounts}
+    for account_id, *values in contacts.filter(account_id__in=keys).values_list(
+            "account_id", "norm_email", "norm_phone", "norm_name"):
+        for found, value in zip(keys[account_id], values, strict=True):
+            if value:
+                found.append(value)
+    for account in accounts:
+        account.contact_emails, account.contact_phones, account.contact_names = keys[account.pk]
 
 
 def candidates(deal: Deal) -> tuple[list[Deal], list[Account]]:
     """Registrations and CRM accounts that may be the deal's end customer: those sharing
     an exact key (domain, e-mail, phone, address; a CRM contact's e-mail or phone) or a
     similar name, read in one transaction."""
+    subject = Subject.of_deal(deal)
     with _name_search():
-        return _deal_candidates(deal), _account_candidates(deal)
+        return _deal_candidates(deal, subject), _account_candidates(deal, subject)
 
 
-def _vendor_lead_candidates(deal: Deal) -> list:
+def _vendor_lead_candidates(deal: Deal, subject: Subject) -> list:
     """Open vendor leads that may be the deal's end customer: an exact key, or a name
-    compared in process (open vendor leads are few; no name index is kept for them). A
-    deal standing in for a vendor lead (`vendor_lead` set, unsaved) skips that lead."""
+    compared in process. Open vendor leads are few and no name index is kept for them: one
+    narrow statement reads the keys of those in the deal's country (or sharing a key), and
+    the full rows are read only for a match. A deal standing in for a vendor lead
+    (`vendor_lead` set, unsaved) skips that lead."""
     from distribution.choices import VendorLeadStatus
     from distribution.models import VendorLead
 
     open_leads = VendorLead.objects.filter(status__in=[
         VendorLeadStatus.NEW, VendorLeadStatus.READY, VendorLeadStatus.OFFERED,
         VendorLeadStatus.HELD]).exclude(pk=deal.vendor_lead_id or 0)
-    domains = sorted(Subject.of_deal(deal).domains)
+    domains = subject.domains
     keys = Q(norm_domain__in=domains) | Q(norm_email_domain__in=domains) if domains else Q(pk__in=[])
     for name in ("norm_email", "norm_phone"):
         if getattr(deal, name):
             keys |= Q(**{name: getattr(deal, name)})
-    ids = set(open_leads.filter(keys).values_list("id", flat=True)[:CANDIDATE_LIMIT])
-    if deal.norm_company:
-        names = dict(_same_country(open_leads, "norm_country", deal).exclude(norm_company="")
-                     .values_list("id", "norm_company")[:5000])
-        found = process.extract(deal.norm_company, names, limit=CANDIDATE_LIMIT,
-                                scorer=lambda a, b, **_kw: company_similarity(a, b),
-                                score_cutoff=NAME_MATCH)
-        ids |= {key for _value, _score, key in found}
+    where = keys | _same_country(Q(), "norm_country", deal) if deal.norm_company else keys
+    rows = open_leads.filter(where).values_list(
+        "id", "norm_company", "norm_domain", "norm_email_domain", "norm_email", "norm_phone")
+    ids = set()
+    for pk, company, *values in rows[:5000]:
+        shared = (domains & set(values[:2])) or (deal.norm_email and deal.norm_email == values[2]) \
+            or (deal.norm_phone and deal.norm_phone == values[3])
+        if shared or (deal.norm_company and company
+                      and company_similarity(deal.norm_company, company) >= NAME_MATCH):
+            ids.add(pk)
     return list(VendorLead.objects.filter(pk__in=ids)) if ids else []
 
 
 def find_matches(deal: Deal, *, threshold: float = MATCH_THRESHOLD) -> list[Match]:
     """Every deal, account or open vendor lead that scores at least `threshold` against
-    `deal`, best first."""
+    `deal`, best first. Matched accounts come with their opportunities loaded."""
     subject = Subject.of_deal(deal)
     deals, accounts = candidates(deal)
-    scored = [(lead, Subject.of_deal(lead)) for lead in _vendor_lead_candidates(deal)]
+    scored = [(lead, Subject.of_deal(lead)) for lead in _vendor_lead_candidates(deal, subject)]
     scored += [(other, Subject.of_deal(other)) for other in deals]
     scored += [(account, Subject.of_account(account)) for account in accounts]
     if not scored:
@@ -330,6 +409,9 @@ def find_matches(deal: Deal, *, threshold: float = MATCH_THRESHOLD) -> list[Matc
         if match and match.score >= threshold:
             match.target = target
             matches.append(match)
+    # What classify reads of a matched account, in one statement for all of them.
+    prefetch_related_objects([m.target for m in matches if isinstance(m.target, Account)],
+                             "opportunities")
     # Best first; ties in a fixed order (registrations before accounts, older first).
     return sorted(matches, key=lambda m: (-m.score, isinstance(m.target, Account), m.target.pk))
 
