@@ -249,7 +249,8 @@ def _q(keys: list[tuple[str, list[str]]]) -> Q:
 
 # PostgreSQL: each table's candidates in one statement, a UNION of limited branches (exact
 # keys on their b-tree indexes; distinctive name words on the (country, name_words) trigram
-# GIN index, most similar names first). Written as SQL because the ORM spends more time
+# GIN index, most similar names first; records without a country have a partial GIN index
+# of their own, migration 0013). Written as SQL because the ORM spends more time
 # compiling these nested unions than PostgreSQL spends running them. Only identifiers
 # from the models' metadata and these constants are put into the text; every value is a
 # parameter.
