@@ -271,6 +271,7 @@ def measure(leads: list) -> dict:
         plan = [row[0] for row in cursor.fetchall()]
     loads.append(os.getloadavg()[0])
     return {"timed": timed, "cpu": cpu, "loads": loads, "sql": sql_only,
+            "shortlist": matching.SHORTLIST,
             "queries": len(ctx.captured_queries),
             "candidates": statistics.mean(candidates), "eligible": statistics.mean(eligible),
             "excluded": statistics.mean(excluded), "plan": plan}
@@ -291,7 +292,8 @@ def render(facts: dict, result: dict, *, started: str, seconds: float, load_s: f
         *[f"| {k.replace('_', ' ')} | {v:,} |" for k, v in facts.items() if k != "user"], "",
         "`distribution.matching.recommend(lead=...)`: every partner organization bounded in one "
         "SQL statement (need factors from each profile's derived term lists, case studies, "
-        "capacity, tier exact; track record at its best) with every exclusion, then the 40 best bounded scored exactly in a second "
+        "capacity, tier exact; track record at its best) with every exclusion, then the "
+        f"{result['shortlist']} best bounded scored exactly in a second "
         "(offer speed, win rate, reporting; near-tie rotation), the top 3 with evidence, the "
         "Recommendation row and its audit event. Leads need a vertical, a segment, 1-2 "
         "use cases, a region, a language and 0-2 capabilities; 20 warm-up calls first.", "",

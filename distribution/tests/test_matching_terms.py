@@ -89,7 +89,7 @@ def from_scratch(lead: VendorLead, now) -> list[tuple[int, float]]:
 def first_pass_needs(lead: VendorLead, now) -> dict[int, float]:
     """Each organization's need points as the first pass computes them (term lists)."""
     params, _names = matching._params_for_lead(lead, matching.weights_current(), now)
-    rows = matching._fetch(f"WITH {matching._ctes(params, history=False)} "  # noqa: S608
+    rows = matching._fetch(f"WITH {matching._first_ctes(params)} "  # noqa: S608
                            "SELECT partner_id, need_points FROM base",
                            matching._sql_params(params))
     return {r["partner_id"]: round(float(r["need_points"]), 6) for r in rows}
@@ -98,7 +98,7 @@ def first_pass_needs(lead: VendorLead, now) -> dict[int, float]:
 def claimed_needs(lead: VendorLead, now) -> dict[int, float]:
     """The same points summed from the claims themselves (the exact pass's figures)."""
     params, _names = matching._params_for_lead(lead, matching.weights_current(), now)
-    rows = matching._fetch(f"WITH {matching._ctes(params, history=True)} "  # noqa: S608
+    rows = matching._fetch(f"WITH {matching._exact_ctes(params)} "  # noqa: S608
                            "SELECT * FROM base", matching._sql_params(params))
     applies = matching._applicable(params)
     out = {}
