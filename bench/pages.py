@@ -49,7 +49,7 @@ PAGES = [
     ("staff review queue", "/staff/", "staff"),
     ("staff deal page", "/staff/deals/{staff_deal}/", "staff"),
     ("rules of engagement", "/partner/rules/", "partner"),
-    ("API deal list", "/api/v1/deals/", "token"),
+    ("API deal list", "/api/v1/deals/?page_size=25", "token"),
 ]
 TARGETS = {"partner dashboard": 0.4, "partner deal page": 0.4, "staff review queue": 0.4,
            "staff deal page": 0.4, "API deal list": 0.5}

@@ -19,6 +19,7 @@ from partnerportal.decorators import partner_member_required
 from partnerportal.exceptions import ApplicationError
 from partnerportal.forms import add_service_error
 from partnerportal.htmx import render_page_or_partial
+from partnerportal.versions import cached, data_version
 from partners.selectors import program_rules_get
 from reviews.choices import ExtensionStatus
 from reviews.services import deal_missing_for_acceptance, extension_request
@@ -31,14 +32,21 @@ PAGE_SIZE = 25
 def deal_list(request: HttpRequest) -> HttpResponse:
     """The organization's deals with filters, search and pagination."""
     deals = DealFilter(request.GET, queryset=selectors.deal_list(partner=request.partner))
-    page = Paginator(deals.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Counted once per change of the deals (partnerportal.versions), not per request.
+    counts = cached(f"deal-status-counts:{request.partner.pk}", data_version(),
+                    lambda: selectors.deal_status_counts(partner=request.partner))
+    paginator = Paginator(deals.qs, PAGE_SIZE)
+    deals.is_valid()
+    if not any(value not in (None, "") for value in deals.form.cleaned_data.values()):
+        paginator.count = sum(counts.values())  # no filter: every deal, counted above
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "filter": deals,
         "page": page,
         "query": query.urlencode(),
-        "counts": selectors.deal_status_counts(partner=request.partner),
+        "counts": counts,
     }
     return render_page_or_partial(request, "leads/deal_list.html", "leads/partials/deal_table.html", context)
 

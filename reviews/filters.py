@@ -14,9 +14,17 @@ from leads.choices import DECIDABLE_STATUSES, DealStatus, StopRule
 from leads.models import Deal, StopRuleHit
 from reviews.choices import TaskKind, TaskStatus
 from reviews.models import ReviewTask
-from reviews.selectors import QueueCounts, SlaState, due_order, open_conflict_q, queue_sla_q
+from reviews.selectors import (
+    ME,
+    UNASSIGNED,
+    QueueCounts,
+    SlaState,
+    due_order,
+    open_conflict_q,
+    queue_sla_q,
+)
 
-ME, UNASSIGNED, ANY_RULE = "me", "none", "any"
+ANY_RULE = "any"
 SORT_CHOICES = [("due", _("Due soonest")), ("newest", _("Newest")), ("partner", _("Partner"))]
 
 
@@ -77,6 +85,14 @@ class ReviewQueueFilter(django_filters.FilterSet):
         for name, form_field in self.form.fields.items():
             form_field.widget.attrs["class"] = (
                 "form-control form-control-sm" if name == "q" else "form-select form-select-sm")
+
+    def is_whole_queue_by_due_time(self) -> bool:
+        """No filter or search chosen (or only invalid ones, which are ignored) and the
+        default sort: the page is a slice of `reviews.selectors.review_queue_ids`."""
+        self.form.is_valid()  # fills cleaned_data with the valid fields
+        chosen = {name: value for name, value in self.form.cleaned_data.items()
+                  if value not in (None, "")}
+        return chosen.get("sort", "due") == "due" and set(chosen) <= {"sort"}
 
     def search(self, queryset: QuerySet[Deal], name: str, value: str) -> QuerySet[Deal]:
         """Company, partner name, or a reference such as DR-000123 (or 123)."""

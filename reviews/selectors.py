@@ -5,9 +5,10 @@ through `staff_required` views. Each returns a queryset (or a few rows) whose re
 already loaded, so a page of queue rows costs the same number of queries at any page size.
 """
 
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
@@ -16,6 +17,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -28,6 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from leads.choices import DECIDABLE_STATUSES
 from leads.models import Deal, StopRuleHit
+from partnerportal.versions import cached
 from partners.choices import StaffRole
 from partners.models import PartnerOrganization
 from reviews.choices import TaskKind, TaskStatus
@@ -36,6 +39,8 @@ from reviews.models import ReviewTask
 # "Due within 24 h" is the queue's warning band, whatever the program's SLA length.
 DUE_SOON = timedelta(hours=24)
 MY_TASKS_LIMIT = 20
+# Assignee keys of `QueueCounts.assignee` besides user ids.
+ME, UNASSIGNED = "me", "none"
 
 
 class SlaState:
@@ -62,6 +67,16 @@ class Sla:
     state: str
     label: str  # "due in 5 h", "overdue by 2 d", "waiting for partner"
     urgent: bool  # shown red: overdue or escalated
+
+    @property
+    def badge(self) -> str:
+        """The badge's colour classes: red when urgent, else by state."""
+        if self.urgent:
+            return "text-bg-danger"
+        return _SLA_BADGES.get(self.state, "text-bg-light border")
+
+
+_SLA_BADGES = {SlaState.DUE_SOON: "text-bg-warning", SlaState.WAITING: "text-bg-info"}
 
 
 def _span(delta: timedelta) -> str:
@@ -140,29 +155,40 @@ def review_queue() -> QuerySet[Deal]:
             .annotate(**_queue_annotations()).order_by(*due_order()))
 
 
+# What a queue row shows (a deal row is wide: loading every column cost more than the rest).
+QUEUE_DEAL_FIELDS = ("id", "partner_id", "status", "company_name", "submitted_at",
+                     "routing_paused", "partner__name", "partner__tier__name")
+QUEUE_TASK_FIELDS = ("id", "deal_id", "kind", "status", "assignee_id", "due_at", "paused_at",
+                     "escalated_at")
+
+
 def review_queue_rows(*, ids: list[int]) -> list[Deal]:
     """The queue rows of `ids`, in that order, each with `next_due`, `has_conflict`,
     `has_paused_task`, `open_task_list` (open tasks with assignees) and its stop-rule hits
-    loaded: three queries whatever the number of rows."""
+    loaded: three queries whatever the number of rows. The flags come from the open tasks
+    already loaded, not from subqueries per row."""
     if not ids:
         return []
     tasks = (ReviewTask.objects.filter(status=TaskStatus.OPEN).select_related("assignee")
+             .only(*QUEUE_TASK_FIELDS, "assignee__email", "assignee__username")
              .order_by("due_at", "id"))
     deals = (
         Deal.objects.filter(pk__in=ids)
         .select_related("partner", "partner__tier")
-        .annotate(
-            next_due=_queue_annotations()["next_due"],
-            has_paused_task=_has_open_task(paused_at__isnull=False),
-            has_conflict=ExpressionWrapper(open_conflict_q(per_row=True),
-                                           output_field=BooleanField()),
-        )
+        .only(*QUEUE_DEAL_FIELDS)
         .prefetch_related(
             Prefetch("review_tasks", queryset=tasks, to_attr="open_task_list"),
-            Prefetch("stop_rule_hits", queryset=StopRuleHit.objects.order_by("rule")),
+            Prefetch("stop_rule_hits", queryset=StopRuleHit.objects.only(
+                "deal_id", "rule", "reason").order_by("rule")),
         )
     )
     by_id = {deal.pk: deal for deal in deals}
+    for deal in by_id.values():
+        running = [t.due_at for t in deal.open_task_list if t.paused_at is None]
+        deal.next_due = min(running, default=None)
+        deal.has_paused_task = any(t.paused_at is not None for t in deal.open_task_list)
+        deal.has_conflict = deal.routing_paused or any(
+            t.kind == TaskKind.ATTRIBUTION_CONFLICT for t in deal.open_task_list)
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -195,14 +221,16 @@ def my_tasks(*, user, now: datetime, limit: int = MY_TASKS_LIMIT) -> list[Review
     # Running clocks, then paused ones: two short index scans on (assignee, status,
     # due_at) rather than one sort of every open task the user holds.
     tasks = (ReviewTask.objects.filter(assignee=user, status=TaskStatus.OPEN)
-             .select_related("deal", "deal__partner", "deal__partner__tier")
+             .select_related("deal", "deal__partner")
+             .only(*QUEUE_TASK_FIELDS, "deal__id", "deal__partner_id", "deal__status",
+                   "deal__company_name", "deal__partner__name")
              .annotate(deal_has_conflict=ExpressionWrapper(
                  open_conflict_q("deal__", per_row=True), output_field=BooleanField()))
              .order_by("due_at", "id"))
     rows = (list(tasks.filter(paused_at__isnull=True)[: limit + 1])
             + list(tasks.filter(paused_at__isnull=False)[: limit + 1]))[: limit + 1]
-    prefetch_related_objects(rows, Prefetch("deal__stop_rule_hits",
-                                            queryset=StopRuleHit.objects.order_by("rule")))
+    prefetch_related_objects(rows, Prefetch("deal__stop_rule_hits", queryset=(
+        StopRuleHit.objects.only("deal_id", "rule", "reason").order_by("rule"))))
     for task in rows:
         task.sla = sla_for(due_at=task.due_at, now=now, paused=task.paused_at is not None,
                            escalated=task.escalated_at is not None)
@@ -224,13 +252,60 @@ class QueueCounts:
     assignee: Counter = field(default_factory=Counter)  # user id, "me", "none" -> deals
 
 
-def review_queue_counts(*, user, now: datetime) -> QueueCounts:
-    """Counts per filter value over all open reviews, in five queries.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-    Deals are grouped by ids only (a hash aggregate, no sort on names); the partners' and
-    tiers' names come from one small query afterwards.
+
+def _micros(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def review_queue_ids(*, version: int | None) -> list[int]:
+    """Ids of every open review in due order (`review_queue()` unfiltered), cached under the
+    deals' data version (`partnerportal.versions`): the order depends on due times and
+    statuses only, never on the clock."""
+    return cached("review-queue:due-order", version,
+                  lambda: list(review_queue().values_list("pk", flat=True)))
+
+
+def review_queue_counts(*, user, now: datetime, version: int | None = None) -> QueueCounts:
+    """Counts per filter value over all open reviews.
+
+    What does not move with the clock or the reader is counted by `_queue_tallies` (cached
+    under the deals' data `version`, `partnerportal.versions`); the SLA counts are read from its sorted list of each
+    deal's earliest running due time at `now`, and the partners' and tiers' names come from
+    one small query.
     """
-    counts = QueueCounts()
+    tallies = cached("review-queue:tallies", version, _queue_tallies)
+    counts = QueueCounts(total=tallies["total"], conflict=tallies["conflict"],
+                         status=Counter(tallies["status"]), kind=Counter(tallies["kind"]),
+                         stop_rule=Counter(tallies["stop_rule"]),
+                         assignee=Counter(tallies["assignee"]))
+    dues = tallies["dues"]
+    overdue = bisect_left(dues, _micros(now))
+    soon_or_overdue = bisect_left(dues, _micros(now + DUE_SOON))
+    counts.sla[SlaState.OVERDUE] = overdue
+    counts.sla[SlaState.DUE_SOON] = soon_or_overdue - overdue
+    counts.sla[SlaState.ON_TIME] = len(dues) - soon_or_overdue
+    counts.sla[SlaState.WAITING] = tallies["with_task"] - len(dues)
+    counts.assignee[ME] = tallies["assignee"].get(user.pk, 0)
+    per_partner = tallies["partner"]
+    partners = (PartnerOrganization.objects.filter(pk__in=list(per_partner))
+                .order_by("name", "id").values_list("pk", "name", "tier_id", "tier__name")
+                ) if per_partner else []
+    for pk, partner_name, tier_id, tier_name in partners:
+        n = per_partner[pk]
+        counts.partner[pk] = (partner_name, n)
+        name, seen = counts.tier.get(tier_id, (tier_name, 0))
+        counts.tier[tier_id] = (name, seen + n)
+    counts.tier = dict(sorted(counts.tier.items(), key=lambda item: item[1][0]))
+    return counts
+
+
+def _queue_tallies() -> dict:
+    """The queue's counts that hold until its data changes, in five queries. Deals are
+    grouped by ids only (a hash aggregate, no sort on names)."""
+    tallies = {"total": 0, "conflict": 0, "status": Counter(), "stop_rule": Counter(),
+               "partner": Counter()}
     by_partner = (
         Deal.objects.filter(status__in=DECIDABLE_STATUSES)
         .values("status", "partner_id")
@@ -239,55 +314,35 @@ def review_queue_counts(*, user, now: datetime) -> QueueCounts:
                       pk__in=StopRuleHit.objects.values("deal_id"))))
         .order_by()
     )
-    per_partner = Counter()
     for row in by_partner:
         n = row["n"]
-        counts.total += n
-        counts.status[row["status"]] += n
-        counts.conflict += row["conflicts"]
-        counts.stop_rule["any"] += row["with_hits"]
-        per_partner[row["partner_id"]] += n
-    partners = (PartnerOrganization.objects.filter(pk__in=list(per_partner))
-                .select_related("tier").order_by("name", "id")) if per_partner else []
-    for partner in partners:
-        n = per_partner[partner.pk]
-        counts.partner[partner.pk] = (partner.name, n)
-        name, seen = counts.tier.get(partner.tier_id, (partner.tier.name, 0))
-        counts.tier[partner.tier_id] = (name, seen + n)
-    counts.tier = dict(sorted(counts.tier.items(), key=lambda item: item[1][0]))
-    counts.stop_rule.update({row["rule"]: row["n"] for row in (
+        tallies["total"] += n
+        tallies["status"][row["status"]] += n
+        tallies["conflict"] += row["conflicts"]
+        tallies["stop_rule"]["any"] += row["with_hits"]
+        tallies["partner"][row["partner_id"]] += n
+    tallies["stop_rule"].update({row["rule"]: row["n"] for row in (
         StopRuleHit.objects.filter(deal__status__in=DECIDABLE_STATUSES)
         .values("rule").annotate(n=Count("deal", distinct=True)).order_by())})
-    _task_counts(counts, user=user, now=now)
-    return counts
-
-
-def _task_counts(counts: QueueCounts, *, user, now: datetime) -> None:
     tasks = ReviewTask.objects.filter(status=TaskStatus.OPEN,
                                       deal__status__in=DECIDABLE_STATUSES)
-    running = Q(paused_at__isnull=True)
-    deals = {
-        "overdue": Count("deal", distinct=True, filter=running & Q(due_at__lt=now)),
-        "soon_or_overdue": Count("deal", distinct=True,
-                                 filter=running & Q(due_at__lt=now + DUE_SOON)),
-        "running": Count("deal", distinct=True, filter=running),
-        "any": Count("deal", distinct=True),
-        "me": Count("deal", distinct=True, filter=Q(assignee=user)),
-        "none": Count("deal", distinct=True, filter=Q(assignee__isnull=True)),
-    }
     # One open task per (deal, kind) is a constraint, so tasks of a kind count deals.
     kinds = {kind: Count("id", filter=Q(kind=kind)) for kind in TaskKind.values}
-    totals = tasks.aggregate(**deals, **kinds)
-    counts.kind.update({kind: totals[kind] for kind in TaskKind.values})
-    counts.sla[SlaState.OVERDUE] = totals["overdue"]
-    counts.sla[SlaState.DUE_SOON] = totals["soon_or_overdue"] - totals["overdue"]
-    counts.sla[SlaState.ON_TIME] = totals["running"] - totals["soon_or_overdue"]
-    counts.sla[SlaState.WAITING] = totals["any"] - totals["running"]
-    counts.assignee["me"] = totals["me"]
-    counts.assignee["none"] = totals["none"]
-    counts.assignee.update({row["assignee_id"]: row["n"] for row in (
+    totals = tasks.aggregate(
+        with_task=Count("deal", distinct=True),
+        unassigned=Count("deal", distinct=True, filter=Q(assignee__isnull=True)), **kinds)
+    tallies["kind"] = Counter({kind: totals[kind] for kind in TaskKind.values})
+    tallies["with_task"] = totals["with_task"]
+    tallies["assignee"] = {row["assignee_id"]: row["n"] for row in (
         tasks.filter(assignee__isnull=False).values("assignee_id")
-        .annotate(n=Count("deal", distinct=True)).order_by())})
+        .annotate(n=Count("deal", distinct=True)).order_by())}
+    tallies["assignee"][UNASSIGNED] = totals["unassigned"]
+    # Each deal's earliest due time among its running clocks, sorted: the SLA counts at any
+    # moment are two binary searches in it.
+    tallies["dues"] = sorted(_micros(due) for due in (
+        tasks.filter(paused_at__isnull=True).values("deal_id")
+        .annotate(due=Min("due_at")).order_by().values_list("due", flat=True)))
+    return tallies
 
 
 def assignee_choices() -> QuerySet:

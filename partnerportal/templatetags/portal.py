@@ -6,14 +6,18 @@ returns plain strings so the template engine still escapes partner-written text.
 """
 
 import json
+from collections import OrderedDict
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from crispy_forms.utils import render_crispy_form
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.formats import number_format
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from leads.choices import DealStatus
@@ -147,3 +151,66 @@ def pretty_json(value: Any) -> str:
     if value in (None, "", {}, []):
         return ""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1, default=str)
+
+
+@register.simple_tag
+def select_options(field) -> str:
+    """The `<option>` elements of a bound choice field, its value selected, written in one
+    pass: a template loop per option (with filters per option) cost a third of the staff
+    queue's page, whose filters list every partner and every staff user."""
+    value = field.value()
+    current = "" if value is None else str(value)
+    return format_html_join("", "<option value=\"{}\"{}>{}</option>", (
+        (choice, SELECTED if str(choice) == current else "", label)
+        for choice, label in field.field.choices))
+
+
+SELECTED = mark_safe(" selected")  # noqa: S308 (a constant)
+
+
+# Rendered crispy markup of unbound forms, per process, by everything the markup depends on.
+_CRISPY_HTML: OrderedDict[tuple, str] = OrderedDict()
+CRISPY_CACHE_SIZE = 256
+
+
+def _crispy_key(form) -> tuple | None:
+    """What an unbound form's crispy markup is made of (fields, labels, help, widgets and
+    their attributes, initial values, choices, the helper's buttons, the language), or None
+    when it cannot be kept: a bound form (values, errors) or one whose markup carries a CSRF
+    token. Choice fields are given their choices as a list, so rendering does not query
+    them again."""
+    helper = getattr(form, "helper", None)
+    if form.is_bound or helper is None or (helper.form_tag and not helper.disable_csrf):
+        return None
+    fields = []
+    for bound in form:
+        field = bound.field
+        choices = ()
+        if hasattr(field, "choices"):
+            field.choices = choices = tuple((str(value), str(label))
+                                            for value, label in field.choices)
+        fields.append((bound.html_name, bound.auto_id, str(bound.label), str(field.help_text),
+                       field.required, field.disabled, type(field.widget).__name__,
+                       tuple(sorted((k, str(v)) for k, v in field.widget.attrs.items())),
+                       str(bound.value()), choices))
+    buttons = tuple((type(i).__name__, i.name, str(i.value), i.field_classes)
+                    for i in helper.inputs)
+    return (type(form).__qualname__, form.prefix, get_language(), tuple(fields), buttons,
+            helper.form_tag, helper.disable_csrf, helper.layout is None,
+            tuple(str(m) for m in getattr(form, "blockers", ())))
+
+
+@register.simple_tag(takes_context=True)
+def crispy_cached(context, form) -> str:
+    """`{% crispy form %}` for forms shown unbound on busy pages: the markup is rendered
+    once per distinct form (see `_crispy_key`) and reused; bound forms render as usual."""
+    key = _crispy_key(form)
+    if key is None:
+        return render_crispy_form(form, context=context.flatten())
+    html = _CRISPY_HTML.get(key)
+    if html is None:
+        html = str(render_crispy_form(form))
+        _CRISPY_HTML[key] = html
+        if len(_CRISPY_HTML) > CRISPY_CACHE_SIZE:
+            _CRISPY_HTML.popitem(last=False)
+    return mark_safe(html)  # noqa: S308 (crispy's own escaped output)

@@ -10,11 +10,12 @@ from leads import selectors as lead_selectors
 from leads.filters import DealFilter
 from partnerportal.decorators import staff_required
 from partnerportal.htmx import render_page_or_partial
+from partnerportal.versions import data_version
 from reviews import selectors
 from reviews.filters import ReviewQueueFilter
 
 PAGE_SIZE = 50
-QUEUE_PAGE_SIZE = 50
+QUEUE_PAGE_SIZE = 25
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -32,11 +33,15 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     count does not depend on the page size (a test asserts it).
     """
     now = timezone.now()
-    counts = selectors.review_queue_counts(user=request.user, now=now)
+    version = data_version()  # counts and due order are cached under it
+    counts = selectors.review_queue_counts(user=request.user, now=now, version=version)
     queue = ReviewQueueFilter(request.GET, queryset=selectors.review_queue(), request=request,
                               counts=counts, now=now, assignees=selectors.assignee_choices())
-    page = Paginator(queue.qs.values_list("pk", flat=True), QUEUE_PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    if version is not None and queue.is_whole_queue_by_due_time():
+        ids = selectors.review_queue_ids(version=version)
+    else:
+        ids = queue.qs.values_list("pk", flat=True)
+    page = Paginator(ids, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = selectors.review_queue_rows(ids=list(page.object_list))
     selectors.queue_decorate(rows, now=now)
     mine = selectors.my_tasks(user=request.user, now=now)

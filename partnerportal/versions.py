@@ -1,0 +1,46 @@
+"""Version numbers of data that pages cache, kept by the database.
+
+`deals` is bumped on commit of every change of a deal's status (or routing pause, partner,
+submission time), a deal's creation or deletion, and any change of review tasks, stop-rule
+hits, decisions and attribution disputes: triggers see services, `QuerySet.update()`, bulk
+loads and raw SQL alike (migration partnerportal 0002). What is cached under a version is
+exact: an entry is never read after the data it was computed from changed.
+"""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db import connection
+
+DEALS = "deals"
+# Entries of an old version are never read again; they expire after this long.
+TIMEOUT = 24 * 3600
+
+T = TypeVar("T")
+
+
+def data_version(name: str = DEALS) -> int | None:
+    """The current version of `name`, or None where nothing may be cached: inside a
+    transaction (what it reads may include its own uncommitted changes, which must not
+    reach the shared cache; tests run in transactions that never commit), or when the
+    version row is missing."""
+    if connection.in_atomic_block:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT value FROM partnerportal_changeversion WHERE name = %s", [name])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def cached(key: str, version: int | None, compute: Callable[[], T]) -> T:
+    """`compute()`, kept in the cache under `key` and `version` (computed every time when
+    `version` is None)."""
+    if version is None:
+        return compute()
+    full_key = f"v:{key}:{version}"
+    value = cache.get(full_key)
+    if value is None:
+        value = compute()
+        cache.set(full_key, value, TIMEOUT)
+    return value

@@ -1,0 +1,164 @@
+"""What the busy pages keep in the cache under the deals' data version
+(`partnerportal.versions`): the staff queue's counts and due order, a partner's status
+counts, a partner's review record. A change committed by any path (a service, a bulk
+`update()`, a new row) shows up on the next request; inside a transaction nothing is cached.
+
+These tests commit (transactional database): the version is bumped by the database when a
+change commits.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.template import Context
+from django.test.utils import CaptureQueriesContext
+from freezegun import freeze_time
+
+from leads.choices import DealStatus
+from leads.models import Deal
+from leads.tests.factories import DealFactory
+from partnerportal.templatetags.portal import crispy_cached
+from partnerportal.versions import data_version
+from reviews.choices import TaskKind, TaskStatus
+from reviews.forms import QuestionForm, RejectForm
+from reviews.models import RejectionReason, ReviewTask
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+QUEUE = "/staff/"
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with freeze_time(NOW) as clock:
+        yield clock
+
+
+def _open_review(partner, company, *, due_in, submitted_hours_ago=24):
+    deal = DealFactory(partner=partner, status=DealStatus.IN_REVIEW, company_name=company,
+                       submitted_at=NOW - timedelta(hours=submitted_hours_ago))
+    ReviewTask.objects.create(deal=deal, partner=partner, kind=TaskKind.ACCEPTANCE_REVIEW,
+                              due_at=NOW + due_in)
+    return deal
+
+
+@pytest.fixture
+def reviews(partner_a, partner_b):
+    return [_open_review(partner_a, "Late Larch", due_in=-timedelta(hours=2)),
+            _open_review(partner_b, "Soon Spruce", due_in=timedelta(hours=3)),
+            _open_review(partner_a, "Far Fir", due_in=timedelta(days=3))]
+
+
+def _queue(client):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(QUEUE)
+    assert response.status_code == 200
+    return response, len(queries)
+
+
+def _companies(response) -> list[str]:
+    return [deal.company_name for deal in response.context["rows"]]
+
+
+def test_the_queue_reads_counts_and_order_from_the_cache_while_nothing_changes(
+    staff_client, reviews
+):
+    first, computed = _queue(staff_client)
+    second, cached = _queue(staff_client)
+
+    assert cached < computed  # the counts' aggregates and the due-order sort are not rerun
+    assert _companies(second) == _companies(first) == ["Late Larch", "Soon Spruce", "Far Fir"]
+    assert second.context["counts"] == first.context["counts"]
+    assert second.context["counts"].sla["overdue"] == 1
+
+
+def test_a_bulk_update_of_a_task_shows_up_on_the_next_request(staff_client, reviews):
+    _queue(staff_client)
+    # No service, no signal: a plain UPDATE, as a task or a data fix may run.
+    ReviewTask.objects.filter(deal=reviews[0]).update(status=TaskStatus.DONE)
+    Deal.objects.filter(pk=reviews[2].pk).update(status=DealStatus.ACCEPTED)
+
+    response, _ = _queue(staff_client)
+
+    counts = response.context["counts"]
+    assert counts.total == 2 and counts.sla["overdue"] == 0
+    assert counts.kind[TaskKind.ACCEPTANCE_REVIEW] == 1
+    assert _companies(response) == ["Soon Spruce", "Late Larch"]  # no running clock: last
+
+
+def test_a_new_open_review_shows_up_on_the_next_request(staff_client, reviews, partner_b):
+    _queue(staff_client)
+    _open_review(partner_b, "First Fig", due_in=-timedelta(days=1))
+
+    response, _ = _queue(staff_client)
+
+    assert response.context["counts"].total == 4
+    assert _companies(response)[0] == "First Fig"
+
+
+def test_the_clock_moves_the_sla_counts_without_any_change(staff_client, reviews, frozen):
+    _queue(staff_client)
+    frozen.move_to(NOW + timedelta(hours=4))  # "Soon Spruce" is overdue now
+
+    response, _ = _queue(staff_client)
+
+    assert response.context["counts"].sla["overdue"] == 2
+    assert response.context["counts"].sla["due_24h"] == 0
+
+
+def test_nothing_is_cached_inside_a_transaction(reviews):
+    assert data_version() is not None
+    with transaction.atomic():
+        assert data_version() is None
+
+
+def test_the_version_moves_once_a_change_commits(reviews):
+    before = data_version()
+    with transaction.atomic():
+        ReviewTask.objects.filter(deal=reviews[1]).update(assignee=None, note="x")
+    assert data_version() != before
+
+
+def test_a_change_to_other_columns_of_a_deal_keeps_the_version(reviews):
+    before = data_version()
+    Deal.objects.filter(pk=reviews[1].pk).update(company_name="Renamed Spruce")
+    assert data_version() == before
+
+
+def test_the_dashboard_counts_show_a_new_or_moved_deal_on_the_next_request(
+    client_a, partner_a, admin_a
+):
+    DealFactory.create_batch(2, partner=partner_a, created_by=admin_a,
+                             status=DealStatus.IN_REVIEW)
+    first = client_a.get("/deals/")
+    assert first.context["counts"] == {DealStatus.IN_REVIEW: 2}
+
+    deal = DealFactory(partner=partner_a, created_by=admin_a, status=DealStatus.DRAFT)
+    Deal.objects.filter(pk=deal.pk).update(status=DealStatus.ACCEPTED)
+    second = client_a.get("/deals/")
+
+    assert second.context["counts"] == {DealStatus.IN_REVIEW: 2, DealStatus.ACCEPTED: 1}
+    assert second.context["page"].paginator.count == 3
+    filtered = client_a.get("/deals/", {"status": DealStatus.ACCEPTED})
+    assert filtered.context["page"].paginator.count == 1
+
+
+def test_cached_decision_forms_are_the_markup_crispy_renders():
+    RejectionReason.objects.get_or_create(code="existing-customer",
+                                          defaults={"label": "Existing customer"})
+    from crispy_forms.utils import render_crispy_form
+
+    for form_class in (RejectForm, QuestionForm):
+        expected = str(render_crispy_form(form_class()))
+        assert str(crispy_cached(Context(), form_class())) == expected
+        assert str(crispy_cached(Context(), form_class())) == expected  # from the cache
+
+    RejectionReason.objects.create(code="no-budget", label="No budget", position=9)
+    assert "No budget" in str(crispy_cached(Context(), RejectForm()))  # a new choice
+
+
+def test_a_bound_decision_form_renders_with_its_errors():
+    form = QuestionForm(data={"question": ""})
+    assert "is-invalid" in str(crispy_cached(Context(), form))
