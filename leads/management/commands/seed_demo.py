@@ -1,4 +1,5 @@
-"""Create demo data for a local run: staff, partner organizations, CRM records, deals.
+"""Create demo data for a local run: staff, partner organizations, CRM records, deals,
+and lead distribution (capability profiles, the program agreement, vendor leads, offers).
 
 Refuses when DEBUG is off. Safe to run again: it does nothing once the demo exists.
 """
@@ -19,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import slugify
 
 from attribution.choices import CommissionKind
 from attribution.compensation import commission_approve
@@ -28,12 +30,27 @@ from audit.services import audit_record
 from crm.choices import OpportunityStage
 from crm.models import Account, Opportunity
 from crm.services import account_apply_normalization
+from distribution.choices import DEFAULT_WEIGHTS, OfferStatus, OutcomeStage, VendorLeadStatus
+from distribution.matching import weights_publish
+from distribution.services import (
+    offer_approve,
+    outcome_report,
+    vendor_lead_create,
+    vendor_lead_prepare,
+)
 from leads.choices import CompanySize, ContactAuthority, DealStatus, IntroductionPath, Urgency
 from leads.models import Deal, Product
 from leads.screening import deal_screening_run
 from leads.services import deal_apply_normalization, deal_submit, deal_withdraw
 from partners.choices import MemberRole, ProgramStatus, StaffRole
-from partners.models import Membership, PartnerOrganization, Tier
+from partners.models import AgreementVersion, Membership, PartnerOrganization, Tier, Vocabulary
+from partners.services import (
+    agreement_accept,
+    agreement_publish,
+    profile_save,
+    profile_verify,
+    proof_point_save,
+)
 from reviews.models import RejectionReason
 from reviews.services import (
     deal_accept,
@@ -109,6 +126,89 @@ DAYS_AGO = {
 # Deals that go on to sales get made-up customers of their own, so no conflict pauses them.
 SYLLABLES = ["ka", "lo", "mi", "ve", "ra", "no", "te", "si", "bu", "dor", "lan", "quin", "zel"]
 DEMO_QUESTION = "Who signs off the budget, and is it approved for this year?"
+# Lead distribution: each partner's capability profile (terms by vocabulary kind, as seeded
+# by partners/0007), its capacity, whether the partner owner verifies it, and its case
+# studies (vertical, use case, segment, region, months ago, referenceable).
+PROFILES = {
+    "Northwind Solutions": {
+        "capacity": 4, "verify": True,
+        "terms": {"vertical": ["Healthcare", "Life sciences"], "segment": ["Enterprise", "Mid-market"],
+                  "use_case": ["Analytics and reporting", "Data migration"],
+                  "region": ["North America"], "language": ["English", "Spanish"],
+                  "certification": ["HIPAA", "SOC 2"],
+                  "capability": ["Implementation", "Data engineering"]},
+        "proofs": [("Patient analytics for a hospital group", "Healthcare", "Analytics and reporting",
+                    "Enterprise", "North America", 5, True),
+                   ("Lab data migration", "Life sciences", "Data migration", "Mid-market",
+                    "North America", 14, False)],
+    },
+    "Contoso Partners": {
+        "capacity": 3, "verify": True,
+        "terms": {"vertical": ["Financial services", "Retail and e-commerce"],
+                  "segment": ["Mid-market", "SMB"],
+                  "use_case": ["Data migration", "Integration", "Customer service"],
+                  "region": ["North America", "UK and Ireland"], "language": ["English"],
+                  "certification": ["ISO 27001", "PCI DSS"],
+                  "capability": ["Integration development"]},
+        "proofs": [("Core banking data migration", "Financial services", "Data migration",
+                    "Mid-market", "North America", 8, True),
+                   ("Omnichannel service desk", "Retail and e-commerce", "Customer service", "SMB",
+                    "UK and Ireland", 20, False)],
+    },
+    # Unverified, and overdue on its outcome reports: excluded until it reports.
+    "Fabrikam Digital": {
+        "capacity": 2, "verify": False,
+        "terms": {"vertical": ["Healthcare"], "segment": ["SMB"],
+                  "use_case": ["Analytics and reporting"], "region": ["North America"],
+                  "language": ["English"]},
+        "proofs": [],
+    },
+    # Suspended: excluded whatever it claims.
+    "Tailspin Consulting": {
+        "capacity": 3, "verify": False,
+        "terms": {"vertical": ["Healthcare", "Financial services"], "segment": ["Enterprise"],
+                  "region": ["North America"], "language": ["English"]},
+        "proofs": [],
+    },
+}
+# The partners that report back on their accepted deals (the others become overdue).
+REPORTING = ["Northwind Solutions", "Contoso Partners"]
+# Vendor leads: fields, needs, and how far the seed takes each one: `offered` (approved:
+# the top partner sees the offer and answers it) or `ready` (its recommendation and top
+# offer await the partner owner's approval). None is accepted: every seeded deal is a
+# partner registration (see test_seed_demo_trust).
+VENDOR_LEADS = [
+    ({"company_name": "Meridian Health Network", "website": "https://www.meridian-health.example",
+      "country": "US", "industry": "Healthcare", "company_size": CompanySize.L,
+      "contact_name": "Grace Holloway", "contact_title": "VP Clinical Informatics",
+      "contact_email": "grace.holloway@meridian-health.example", "contact_phone": "+1 617 555 0142",
+      "need": "Unify reporting across 14 clinics and give physicians a daily quality dashboard.",
+      "use_case_text": "Clinical analytics", "urgency": Urgency.HIGH,
+      "estimated_value": Decimal("180000"), "currency": "USD"},
+     {"vertical": ["Healthcare"], "segment": ["Enterprise"], "use_case": ["Analytics and reporting"],
+      "region": ["North America"], "language": ["English"], "certification": ["HIPAA"]},
+     "offered"),
+    ({"company_name": "Harborview Credit Union", "website": "https://www.harborview-cu.example",
+      "country": "US", "industry": "Financial services", "company_size": CompanySize.M,
+      "contact_name": "Marcus Bell", "contact_title": "CTO",
+      "contact_email": "marcus.bell@harborview-cu.example", "contact_phone": "+1 206 555 0177",
+      "need": "Move member records off a legacy core system before its support ends next year.",
+      "use_case_text": "Core system migration", "urgency": Urgency.MEDIUM,
+      "estimated_value": Decimal("95000"), "currency": "USD"},
+     {"vertical": ["Financial services"], "segment": ["Mid-market"], "use_case": ["Data migration"],
+      "region": ["North America"], "language": ["English"]},
+     "ready"),
+    ({"company_name": "Cobalt Outfitters", "website": "https://www.cobalt-outfitters.example",
+      "country": "GB", "industry": "Retail", "company_size": CompanySize.S,
+      "contact_name": "Imogen Reeve", "contact_title": "Head of Customer Service",
+      "contact_email": "imogen.reeve@cobalt-outfitters.example", "contact_phone": "+44 20 7946 0321",
+      "need": "One service desk for web, store and phone enquiries before the holiday season.",
+      "use_case_text": "Service desk", "urgency": Urgency.HIGH,
+      "estimated_value": Decimal("40000"), "currency": "GBP"},
+     {"vertical": ["Retail and e-commerce"], "segment": ["SMB"], "use_case": ["Customer service"],
+      "region": ["UK and Ireland"], "language": ["English"]},
+     "offered"),
+]
 
 
 def ascii_local_part(*names: str) -> str:
@@ -161,9 +261,10 @@ class Command(BaseCommand):
             partners = self._partners(staff)
             count = self._deals(rng, partners, accounts, products, staff)
             self._program_statuses(partners)
+            leads = self._distribution(partners, staff)
         self.stdout.write(self.style.SUCCESS(
             f"Demo ready: {len(partners)} partner organizations, {len(accounts)} accounts, "
-            f"{count} deals. Password for every demo user: {DEMO_PASSWORD}"
+            f"{count} deals, {leads} vendor leads. Password for every demo user: {DEMO_PASSWORD}"
         ))
 
     def _staff(self) -> dict:
@@ -368,6 +469,61 @@ class Command(BaseCommand):
                              before={"program_status": ProgramStatus.ACTIVE},
                              after={"program_status": status}, reason="seed_demo")
 
+    def _distribution(self, partners, staff) -> int:
+        """Lead distribution through the real services: the program agreement published
+        and accepted, capability profiles with case studies (verified by the partner owner
+        for Northwind and Contoso), the matching settings, outcome reports on the reporting
+        partners' accepted deals, then the vendor leads prepared as the worker would (each
+        recommended, its top offer awaiting approval), then approved for the partners to
+        answer, or left for the partner owner to approve."""
+        owner, admin = staff["partner"], staff["program"]
+        admins = {partner.name: members[0] for partner, members in partners}
+        by_name = {partner.name: partner for partner in PartnerOrganization.objects.filter(
+            pk__in=[partner.pk for partner, _members in partners])}  # their real statuses
+        version = AgreementVersion.objects.create(
+            version=(AgreementVersion.objects.order_by("-version").values_list(
+                "version", flat=True).first() or 0) + 1,
+            title="Partner program agreement",
+            body="Partners work vendor leads in good faith, answer offers within the SLA and "
+                 "report each accepted deal's progress. (Demo text.)")
+        agreement_publish(actor=admin, version=version)
+        weights_publish(actor=admin, weights=DEFAULT_WEIGHTS, near_tie_margin=5,
+                        offer_sla_hours=24, auto_cascade=False, report_cadence_days=14,
+                        note="Program settings for the demo.")
+        for name, spec in PROFILES.items():
+            partner, partner_admin = by_name[name], admins[name]
+            profile_save(partner=partner, actor=partner_admin, capacity=spec["capacity"],
+                         summary=f"{name}: {', '.join(spec['terms']['vertical'])}.",
+                         terms=_terms(spec["terms"]))
+            for title, vertical, use_case, segment, region, months, ref in spec["proofs"]:
+                proof_point_save(partner=partner, actor=partner_admin, data={
+                    "title": title, "vertical": _term("vertical", vertical),
+                    "use_case": _term("use_case", use_case),
+                    "segment": _term("segment", segment), "region": _term("region", region),
+                    "outcome": "Delivered on time; the customer renewed. (Demo text.)",
+                    "completed_on": timezone.localdate() - timedelta(days=30 * months),
+                    "referenceable": ref})
+            if spec["verify"]:
+                profile_verify(actor=owner, partner=partner)
+            if partner.program_status != ProgramStatus.SUSPENDED:
+                agreement_accept(partner=partner, actor=partner_admin, version=version)
+        stages = [OutcomeStage.CONTACTED, OutcomeStage.MEETING_HELD, OutcomeStage.PROPOSAL]
+        for name in REPORTING:
+            open_deals = Deal.objects.filter(partner=by_name[name], status__in=[
+                DealStatus.ACCEPTED, DealStatus.CONVERTED]).order_by("pk")
+            for i, deal in enumerate(open_deals):
+                outcome_report(partner=by_name[name], actor=admins[name], deal=deal,
+                               stage=stages[i % len(stages)],
+                               note="Spoke with the customer this week. (Demo text.)")
+        for data, needs, goal in VENDOR_LEADS:
+            lead = vendor_lead_create(actor=owner, data=data, terms=_terms(needs), prepare=False)
+            lead = vendor_lead_prepare(lead_id=lead.pk)
+            pending = lead.offers.filter(status=OfferStatus.PENDING_APPROVAL).first()
+            if lead.status != VendorLeadStatus.READY or pending is None or goal == "ready":
+                continue
+            offer_approve(actor=owner, offer=pending)
+        return len(VENDOR_LEADS)
+
     def _deal(self, rng, partner, member, account, products) -> Deal:
         first, last = rng.choice(FIRST), rng.choice(LAST)
         deal = Deal(
@@ -394,6 +550,16 @@ class Command(BaseCommand):
         audit_record(actor=member, action="deal.seed", target=deal,
                      after={"status": DealStatus.DRAFT}, reason="seed_demo")
         return deal
+
+
+def _term(kind: str, name: str) -> Vocabulary:
+    """A vocabulary term seeded by partners/0007 (made again when a test flushed it)."""
+    return Vocabulary.objects.get_or_create(kind=kind, name=name,
+                                            defaults={"slug": slugify(name)})[0]
+
+
+def _terms(by_kind: dict[str, list[str]]) -> list[Vocabulary]:
+    return [_term(kind, name) for kind, names in by_kind.items() for name in names]
 
 
 def _deal_rows():
