@@ -25,6 +25,10 @@ from reviews.choices import ExtensionStatus
 from reviews.services import deal_missing_for_acceptance, extension_request
 
 PAGE_SIZE = 25
+# The columns a dashboard row shows (leads/partials/deal_table.html): a deal row is wide.
+LIST_ROW_FIELDS = ("id", "partner_id", "status", "company_name", "contact_name",
+                   "contact_email", "urgency", "estimated_value", "currency",
+                   "protected_until", "created_at")
 
 
 @require_http_methods(["GET"])
@@ -35,7 +39,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     # Counted once per change of the deals (partnerportal.versions), not per request.
     counts = cached(f"deal-status-counts:{request.partner.pk}", data_version(),
                     lambda: selectors.deal_status_counts(partner=request.partner))
-    paginator = Paginator(deals.qs, PAGE_SIZE)
+    paginator = Paginator(deals.qs.select_related(None).only(*LIST_ROW_FIELDS), PAGE_SIZE)
     deals.is_valid()
     if not any(value not in (None, "") for value in deals.form.cleaned_data.values()):
         paginator.count = sum(counts.values())  # no filter: every deal, counted above

@@ -5,6 +5,7 @@ display. Nothing here queries the database or decides a business rule, and every
 returns plain strings so the template engine still escapes partner-written text.
 """
 
+import itertools
 import json
 from collections import OrderedDict
 from decimal import Decimal
@@ -15,6 +16,7 @@ from crispy_forms.utils import render_crispy_form
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -214,3 +216,60 @@ def crispy_cached(context, form) -> str:
         if len(_CRISPY_HTML) > CRISPY_CACHE_SIZE:
             _CRISPY_HTML.popitem(last=False)
     return mark_safe(html)  # noqa: S308 (crispy's own escaped output)
+
+
+# Rendered rows of `{% memo %}` blocks, per process, by the row's values (see MemoNode).
+_MEMO_HTML: OrderedDict[tuple, str] = OrderedDict()
+MEMO_SIZE = 4096
+_memo_ids = itertools.count()
+
+
+class MemoNode(template.Node):
+    """`{% memo a b … %}…{% endmemo %}`: the block's output, kept per process and reused
+    when the named values, the language and the time zone are the same. A model instance
+    counts by its own values (every public attribute: its columns and annotations), any
+    other value by its text. Only for blocks that read nothing but those values,
+    translations and URLs (no other related object, no clock, no CSRF token): then the key
+    holds every input, and a change is a new key."""
+
+    def __init__(self, nodelist, values) -> None:
+        self.nodelist = nodelist
+        self.values = values
+        self.block_id = next(_memo_ids)
+
+    def render(self, context) -> str:
+        key = (self.block_id, get_language(), timezone.get_current_timezone_name(),
+               *(_memo_key(value.resolve(context)) for value in self.values))
+        html = _MEMO_HTML.get(key)
+        if html is None:
+            html = self.nodelist.render(context)
+            _MEMO_HTML[key] = html
+            if len(_MEMO_HTML) > MEMO_SIZE:
+                _MEMO_HTML.popitem(last=False)
+        return html
+
+
+def _memo_key(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return (value._meta.label, tuple(
+            (name, item if _hashable(item) else repr(item))
+            for name, item in vars(value).items() if not name.startswith("_")))
+    return None if value is None else (type(value).__name__, str(value))
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+@register.tag
+def memo(parser, token) -> MemoNode:
+    values = token.split_contents()[1:]
+    if not values:
+        raise template.TemplateSyntaxError("{% memo %} takes the values its block reads")
+    nodelist = parser.parse(("endmemo",))
+    parser.delete_first_token()
+    return MemoNode(nodelist, [parser.compile_filter(value) for value in values])

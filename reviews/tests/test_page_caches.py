@@ -13,6 +13,7 @@ import pytest
 from django.db import connection, transaction
 from django.template import Context
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from freezegun import freeze_time
 
 from leads.choices import DealStatus
@@ -162,3 +163,33 @@ def test_cached_decision_forms_are_the_markup_crispy_renders():
 def test_a_bound_decision_form_renders_with_its_errors():
     form = QuestionForm(data={"question": ""})
     assert "is-invalid" in str(crispy_cached(Context(), form))
+
+
+def test_a_memoized_dashboard_row_shows_a_changed_deal_on_the_next_request(
+    client_a, partner_a, admin_a
+):
+    deal = DealFactory(partner=partner_a, created_by=admin_a, status=DealStatus.IN_REVIEW,
+                       company_name="Old Oak")
+    assert "Old Oak" in client_a.get("/deals/").content.decode()
+    client_a.get("/deals/")  # the row's markup is kept now
+
+    Deal.objects.filter(pk=deal.pk).update(company_name="New Nut", status=DealStatus.ACCEPTED)
+    page = client_a.get("/deals/").content.decode()
+
+    assert "New Nut" in page and "Old Oak" not in page
+    assert '<span class="badge text-bg-success">Accepted</span>' in page
+
+
+def test_the_memoized_navigation_follows_the_organization_and_the_page(
+    client_a, partner_a
+):
+    assert "Alpha Partners" in client_a.get("/deals/").content.decode()
+    partner_a.name = "Alpha Renamed"
+    partner_a.save()
+
+    members = reverse("partners:member-list")
+    page = client_a.get(members).content.decode()
+
+    assert "Alpha Renamed" in page and "Alpha Partners" not in page
+    assert 'nav-link active' in page
+    assert page.count('aria-current="page"') == 1
