@@ -204,7 +204,8 @@ def queue_sla_q(state: str, *, now: datetime) -> Q:
 
 
 def queue_decorate(deals, *, now: datetime) -> None:
-    """Attach `sla` to each deal of a page and to each of its open tasks (no queries)."""
+    """Attach `sla` to each deal of a page and to each of its open tasks, and `row_key`:
+    every value its queue row shows, by which the row's markup is kept (no queries)."""
     for deal in deals:
         for task in deal.open_task_list:
             task.sla = sla_for(due_at=task.due_at, now=now, paused=task.paused_at is not None,
@@ -212,6 +213,12 @@ def queue_decorate(deals, *, now: datetime) -> None:
         escalated = any(t.escalated_at for t in deal.open_task_list)
         deal.sla = sla_for(due_at=deal.next_due, now=now, escalated=escalated,
                            paused=deal.next_due is None and deal.has_paused_task)
+        deal.row_key = (
+            deal.pk, deal.company_name, deal.status, deal.submitted_at, deal.partner.name,
+            deal.partner.tier.name, deal.has_conflict, deal.sla,
+            tuple((t.pk, t.kind, t.assignee and (t.assignee.email, t.assignee.get_username()),
+                   t.sla, t.escalated_at is not None) for t in deal.open_task_list),
+            tuple((hit.rule, hit.reason) for hit in deal.stop_rule_hits.all()))
 
 
 def my_tasks(*, user, now: datetime, limit: int = MY_TASKS_LIMIT) -> list[ReviewTask]:
