@@ -221,27 +221,42 @@ def queue_decorate(deals, *, now: datetime) -> None:
             tuple((hit.rule, hit.reason) for hit in deal.stop_rule_hits.all()))
 
 
-def my_tasks(*, user, now: datetime, limit: int = MY_TASKS_LIMIT) -> list[ReviewTask]:
+def my_tasks(*, user, now: datetime, limit: int = MY_TASKS_LIMIT,
+             version: int | None = None) -> list[ReviewTask]:
     """Open tasks assigned to `user`, due soonest first (paused ones last), with their deal,
     partner, conflict marker and stop-rule hits loaded; at most `limit` + 1 rows, so the
-    caller can tell whether there are more."""
-    # Running clocks, then paused ones: two short index scans on (assignee, status,
-    # due_at) rather than one sort of every open task the user holds.
-    tasks = (ReviewTask.objects.filter(assignee=user, status=TaskStatus.OPEN)
+    caller can tell whether there are more.
+
+    Which tasks, in which order, depends on tasks alone: their ids are kept under the
+    deals' data `version` (`partnerportal.versions`), and only those rows are loaded (none
+    for a user without open tasks)."""
+    ids = cached(f"my-tasks:{user.pk}:{limit}", version,
+                 lambda: _my_task_ids(user=user, limit=limit))
+    if not ids:
+        return []
+    tasks = (ReviewTask.objects.filter(pk__in=ids)
              .select_related("deal", "deal__partner")
              .only(*QUEUE_TASK_FIELDS, "deal__id", "deal__partner_id", "deal__status",
                    "deal__company_name", "deal__partner__name")
              .annotate(deal_has_conflict=ExpressionWrapper(
-                 open_conflict_q("deal__", per_row=True), output_field=BooleanField()))
-             .order_by("due_at", "id"))
-    rows = (list(tasks.filter(paused_at__isnull=True)[: limit + 1])
-            + list(tasks.filter(paused_at__isnull=False)[: limit + 1]))[: limit + 1]
+                 open_conflict_q("deal__", per_row=True), output_field=BooleanField())))
+    by_id = {task.pk: task for task in tasks}
+    rows = [by_id[pk] for pk in ids if pk in by_id]
     prefetch_related_objects(rows, Prefetch("deal__stop_rule_hits", queryset=(
         StopRuleHit.objects.only("deal_id", "rule", "reason").order_by("rule"))))
     for task in rows:
         task.sla = sla_for(due_at=task.due_at, now=now, paused=task.paused_at is not None,
                            escalated=task.escalated_at is not None)
     return rows
+
+
+def _my_task_ids(*, user, limit: int) -> list[int]:
+    # Running clocks, then paused ones: two short index scans on (assignee, status,
+    # due_at) rather than one sort of every open task the user holds.
+    tasks = (ReviewTask.objects.filter(assignee=user, status=TaskStatus.OPEN)
+             .order_by("due_at", "id").values_list("pk", flat=True))
+    return (list(tasks.filter(paused_at__isnull=True)[: limit + 1])
+            + list(tasks.filter(paused_at__isnull=False)[: limit + 1]))[: limit + 1]
 
 
 @dataclass

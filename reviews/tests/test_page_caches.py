@@ -193,3 +193,16 @@ def test_the_memoized_navigation_follows_the_organization_and_the_page(
     assert "Alpha Renamed" in page and "Alpha Partners" not in page
     assert 'nav-link active' in page
     assert page.count('aria-current="page"') == 1
+
+
+def test_a_task_given_to_me_shows_in_my_tasks_on_the_next_request(
+    staff_client, staff, reviews
+):
+    first, _ = _queue(staff_client)
+    assert first.context["my_tasks"] == []
+
+    ReviewTask.objects.filter(deal=reviews[2]).update(assignee=staff)
+    response, _ = _queue(staff_client)
+
+    assert [task.deal.company_name for task in response.context["my_tasks"]] == ["Far Fir"]
+    assert response.context["counts"].assignee["me"] == 1

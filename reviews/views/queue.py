@@ -44,7 +44,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     page = Paginator(ids, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = selectors.review_queue_rows(ids=list(page.object_list))
     selectors.queue_decorate(rows, now=now)
-    mine = selectors.my_tasks(user=request.user, now=now)
+    mine = selectors.my_tasks(user=request.user, now=now, version=version)
     context = {
         "filter": queue,
         "page": page,
