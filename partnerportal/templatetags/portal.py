@@ -12,6 +12,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
 from crispy_forms.utils import render_crispy_form
 from django import template
 from django.core.exceptions import FieldDoesNotExist
@@ -176,14 +177,15 @@ _CRISPY_HTML: OrderedDict[tuple, str] = OrderedDict()
 CRISPY_CACHE_SIZE = 256
 
 
-def _crispy_key(form) -> tuple | None:
+def _crispy_key(form, *, tag: bool = True) -> tuple | None:
     """What an unbound form's crispy markup is made of (fields, labels, help, widgets and
     their attributes, initial values, choices, the helper's buttons, the language), or None
     when it cannot be kept: a bound form (values, errors) or one whose markup carries a CSRF
     token. Choice fields are given their choices as a list, so rendering does not query
     them again."""
-    helper = getattr(form, "helper", None)
-    if form.is_bound or helper is None or (helper.form_tag and not helper.disable_csrf):
+    helper = getattr(form, "helper", None) if tag else None
+    if form.is_bound or (tag and (helper is None or (helper.form_tag
+                                                    and not helper.disable_csrf))):
         return None
     fields = []
     for bound in form:
@@ -196,6 +198,8 @@ def _crispy_key(form) -> tuple | None:
                        field.required, field.disabled, type(field.widget).__name__,
                        tuple(sorted((k, str(v)) for k, v in field.widget.attrs.items())),
                        str(bound.value()), choices))
+    if helper is None:  # the |crispy filter: fields only
+        return ("filter", type(form).__qualname__, form.prefix, get_language(), tuple(fields))
     buttons = tuple((type(i).__name__, i.name, str(i.value), i.field_classes)
                     for i in helper.inputs)
     return (type(form).__qualname__, form.prefix, get_language(), tuple(fields), buttons,
@@ -213,6 +217,26 @@ def _choices(field):
     return empty + [iterator.choice(obj) for obj in field.queryset.all()]
 
 
+@register.filter
+def crispy_cached_fields(form) -> str:
+    """`{{ form|crispy }}` for forms shown unbound on busy pages: rendered once per
+    distinct form (see `_crispy_key`) and reused; bound forms render as usual."""
+    key = _crispy_key(form, tag=False)
+    if key is None:
+        return as_crispy_form(form)
+    return _remember(key, lambda: str(as_crispy_form(form)))
+
+
+def _remember(key: tuple, render) -> str:
+    html = _CRISPY_HTML.get(key)
+    if html is None:
+        html = render()
+        _CRISPY_HTML[key] = html
+        if len(_CRISPY_HTML) > CRISPY_CACHE_SIZE:
+            _CRISPY_HTML.popitem(last=False)
+    return mark_safe(html)  # noqa: S308 (crispy's own escaped output)
+
+
 @register.simple_tag(takes_context=True)
 def crispy_cached(context, form) -> str:
     """`{% crispy form %}` for forms shown unbound on busy pages: the markup is rendered
@@ -220,13 +244,7 @@ def crispy_cached(context, form) -> str:
     key = _crispy_key(form)
     if key is None:
         return render_crispy_form(form, context=context.flatten())
-    html = _CRISPY_HTML.get(key)
-    if html is None:
-        html = str(render_crispy_form(form))
-        _CRISPY_HTML[key] = html
-        if len(_CRISPY_HTML) > CRISPY_CACHE_SIZE:
-            _CRISPY_HTML.popitem(last=False)
-    return mark_safe(html)  # noqa: S308 (crispy's own escaped output)
+    return _remember(key, lambda: str(render_crispy_form(form)))
 
 
 # Rendered rows of `{% memo %}` blocks, per process, by the row's values (see MemoNode).

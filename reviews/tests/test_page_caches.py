@@ -206,3 +206,17 @@ def test_a_task_given_to_me_shows_in_my_tasks_on_the_next_request(
 
     assert [task.deal.company_name for task in response.context["my_tasks"]] == ["Far Fir"]
     assert response.context["counts"].assignee["me"] == 1
+
+
+def test_cached_partner_forms_are_the_markup_of_the_crispy_filter():
+    from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
+
+    from leads.forms import ExtensionRequestForm, WithdrawForm
+    from partnerportal.templatetags.portal import crispy_cached_fields
+
+    for form_class in (WithdrawForm, ExtensionRequestForm):
+        expected = str(as_crispy_form(form_class()))
+        assert str(crispy_cached_fields(form_class())) == expected
+        assert str(crispy_cached_fields(form_class())) == expected  # from the cache
+    bound = WithdrawForm(data={"reason": "x" * 5000})
+    assert str(crispy_cached_fields(bound)) == str(as_crispy_form(bound))
