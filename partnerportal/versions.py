@@ -35,7 +35,8 @@ def data_version(name: str = DEALS) -> int | None:
 
 def cached(key: str, version: int | None, compute: Callable[[], T]) -> T:
     """`compute()`, kept in the cache under `key` and `version` (computed every time when
-    `version` is None)."""
+    `version` is None). A key names the shape of its value too: code that changes what it
+    keeps changes the key (`…:2`), so a deploy never reads the old shape."""
     if version is None:
         return compute()
     full_key = f"v:{key}:{version}"

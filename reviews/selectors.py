@@ -5,6 +5,7 @@ through `staff_required` views. Each returns a queryset (or a few rows) whose re
 already loaded, so a page of queue rows costs the same number of queries at any page size.
 """
 
+import hashlib
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
@@ -162,13 +163,19 @@ QUEUE_TASK_FIELDS = ("id", "deal_id", "kind", "status", "assignee_id", "due_at",
                      "escalated_at")
 
 
-def review_queue_rows(*, ids: list[int]) -> list[Deal]:
+def review_queue_rows(*, ids: list[int], version: int | None = None) -> list[Deal]:
     """The queue rows of `ids`, in that order, each with `next_due`, `has_conflict`,
     `has_paused_task`, `open_task_list` (open tasks with assignees) and its stop-rule hits
-    loaded: three queries whatever the number of rows. The flags come from the open tasks
-    already loaded, not from subqueries per row."""
+    loaded: three queries whatever the number of rows (none while the page is kept under
+    the deals' data `version`, which every column shown here moves). The flags come from
+    the open tasks already loaded, not from subqueries per row."""
     if not ids:
         return []
+    digest = hashlib.blake2b(",".join(map(str, ids)).encode(), digest_size=12).hexdigest()
+    return cached(f"review-queue:rows:{digest}", version, lambda: _queue_rows(ids))
+
+
+def _queue_rows(ids: list[int]) -> list[Deal]:
     tasks = (ReviewTask.objects.filter(status=TaskStatus.OPEN).select_related("assignee")
              .only(*QUEUE_TASK_FIELDS, "assignee__email", "assignee__username")
              .order_by("due_at", "id"))
@@ -293,11 +300,10 @@ def review_queue_counts(*, user, now: datetime, version: int | None = None) -> Q
     """Counts per filter value over all open reviews.
 
     What does not move with the clock or the reader is counted by `_queue_tallies` (cached
-    under the deals' data `version`, `partnerportal.versions`); the SLA counts are read from its sorted list of each
-    deal's earliest running due time at `now`, and the partners' and tiers' names come from
-    one small query.
+    under the deals' data `version`, `partnerportal.versions`); the SLA counts are read
+    from its sorted list of each deal's earliest running due time at `now`.
     """
-    tallies = cached("review-queue:tallies", version, _queue_tallies)
+    tallies = cached("review-queue:tallies:2", version, _queue_tallies)
     counts = QueueCounts(total=tallies["total"], conflict=tallies["conflict"],
                          status=Counter(tallies["status"]), kind=Counter(tallies["kind"]),
                          stop_rule=Counter(tallies["stop_rule"]),
@@ -311,10 +317,7 @@ def review_queue_counts(*, user, now: datetime, version: int | None = None) -> Q
     counts.sla[SlaState.WAITING] = tallies["with_task"] - len(dues)
     counts.assignee[ME] = tallies["assignee"].get(user.pk, 0)
     per_partner = tallies["partner"]
-    partners = (PartnerOrganization.objects.filter(pk__in=list(per_partner))
-                .order_by("name", "id").values_list("pk", "name", "tier_id", "tier__name")
-                ) if per_partner else []
-    for pk, partner_name, tier_id, tier_name in partners:
+    for pk, partner_name, tier_id, tier_name in tallies["partners"]:
         n = per_partner[pk]
         counts.partner[pk] = (partner_name, n)
         name, seen = counts.tier.get(tier_id, (tier_name, 0))
@@ -343,6 +346,10 @@ def _queue_tallies() -> dict:
         tallies["conflict"] += row["conflicts"]
         tallies["stop_rule"]["any"] += row["with_hits"]
         tallies["partner"][row["partner_id"]] += n
+    # Names too: a rename or a new tier bumps the version (migration partnerportal 0003).
+    tallies["partners"] = list(
+        PartnerOrganization.objects.filter(pk__in=list(tallies["partner"]))
+        .order_by("name", "id").values_list("pk", "name", "tier_id", "tier__name"))
     tallies["stop_rule"].update({row["rule"]: row["n"] for row in (
         StopRuleHit.objects.filter(deal__status__in=DECIDABLE_STATUSES)
         .values("rule").annotate(n=Count("deal", distinct=True)).order_by())})
@@ -367,9 +374,12 @@ def _queue_tallies() -> dict:
     return tallies
 
 
-def assignee_choices() -> QuerySet:
-    """Staff a queue can be filtered by: active staff users, by e-mail."""
-    return get_user_model().objects.filter(is_active=True, is_staff=True).order_by("email", "id")
+def assignee_choices(*, version: int | None = None) -> list:
+    """Staff a queue can be filtered by: active staff users, by e-mail (kept under the deals'
+    data `version`, which a staff user's change of e-mail or standing moves)."""
+    return cached("review-queue:assignees", version, lambda: list(
+        get_user_model().objects.filter(is_active=True, is_staff=True)
+        .only("id", "email", "username").order_by("email", "id")))
 
 
 def sales_owner_choices():

@@ -220,3 +220,29 @@ def test_cached_partner_forms_are_the_markup_of_the_crispy_filter():
         assert str(crispy_cached_fields(form_class())) == expected  # from the cache
     bound = WithdrawForm(data={"reason": "x" * 5000})
     assert str(crispy_cached_fields(bound)) == str(as_crispy_form(bound))
+
+
+def test_a_renamed_organization_or_reviewer_shows_in_the_queue_on_the_next_request(
+    staff_client, staff, reviews, partner_a
+):
+    ReviewTask.objects.filter(deal=reviews[0]).update(assignee=staff)
+    _queue(staff_client)
+
+    partner_a.name = "Alpha Renamed"
+    partner_a.save()
+    staff.email = "renamed@vendor.test"
+    staff.save()
+    response, _ = _queue(staff_client)
+
+    page = response.content.decode()
+    assert response.context["counts"].partner[partner_a.pk] == ("Alpha Renamed", 2)
+    assert "Alpha Renamed" in page and "renamed@vendor.test" in page
+    assert "Alpha Partners" not in page
+
+
+def test_a_staff_users_sign_in_keeps_the_version(staff):
+    before = data_version()
+    from django.utils import timezone
+    staff.last_login = timezone.now()
+    staff.save(update_fields=["last_login"])
+    assert data_version() == before

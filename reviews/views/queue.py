@@ -36,13 +36,14 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     version = data_version()  # counts and due order are cached under it
     counts = selectors.review_queue_counts(user=request.user, now=now, version=version)
     queue = ReviewQueueFilter(request.GET, queryset=selectors.review_queue(), request=request,
-                              counts=counts, now=now, assignees=selectors.assignee_choices())
+                              counts=counts, now=now,
+                              assignees=selectors.assignee_choices(version=version))
     if version is not None and queue.is_whole_queue_by_due_time():
         ids = selectors.review_queue_ids(version=version)
     else:
         ids = queue.qs.values_list("pk", flat=True)
     page = Paginator(ids, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = selectors.review_queue_rows(ids=list(page.object_list))
+    rows = selectors.review_queue_rows(ids=list(page.object_list), version=version)
     selectors.queue_decorate(rows, now=now)
     mine = selectors.my_tasks(user=request.user, now=now, version=version)
     context = {
