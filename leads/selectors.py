@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent
 from leads.choices import DealStatus
-from leads.models import Deal, DealQuestion, DuplicateMatch
+from leads.models import Deal, DealQuestion, DuplicateMatch, ScreeningStep, StopRuleHit
 from partners.models import PartnerOrganization
 from reviews.choices import DecisionKind, TaskKind, TaskStatus
 from reviews.models import Decision, ExtensionRequest, ReviewTask
@@ -154,9 +154,15 @@ def staff_deal_get(*, pk: int) -> Deal:
         Deal.objects.select_related("partner", "partner__tier", "created_by", "summary",
                                     "sales_owner")
         .prefetch_related(
-            "products", "questions", "stop_rule_hits", "screening_steps",
+            # One deal's rows: their models' orderings start with "deal", which joins the
+            # deal table again and costs PostgreSQL more planning than the query itself.
+            "products", "questions",
+            Prefetch("stop_rule_hits", queryset=StopRuleHit.objects.order_by("id")),
+            Prefetch("screening_steps",
+                     queryset=ScreeningStep.objects.order_by("started_at", "id")),
             Prefetch("matches", queryset=DuplicateMatch.objects.select_related(
-                "target_deal__partner", "target_account", "target_opportunity__account")),
+                "target_deal__partner", "target_account", "target_opportunity__account")
+                .order_by("-score", "id")),
             Prefetch("review_tasks", queryset=ReviewTask.objects.select_related(
                 "assignee", "closed_by")),
             Prefetch("decisions", queryset=Decision.objects.select_related(
