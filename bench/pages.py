@@ -416,7 +416,9 @@ def render(results: list[SizeResult], *, started: str, machine: dict[str, str], 
            "of 1,000 deals with their count through a small template, behind the same "
            "middleware. Queries per request are counted in-process (CaptureQueriesContext). "
            "Partners are a partner admin of the organization under test (session cookie); "
-           "staff are its partner owner with an MFA session; the API uses the admin's token.",
+           "staff are its partner owner with an MFA session; the API uses the admin's token. "
+           "Every page shows 25 rows (the API list is asked for them with `page_size=25`; "
+           "its default stays 50).",
            ""]
     for r in results:
         related = ", ".join(f"{n:,} {name}" for name, n in r.related.items())
