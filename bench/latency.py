@@ -127,7 +127,10 @@ def query_timer() -> Iterator[list[tuple[str, float]]]:
 
 
 def _quote(value: object) -> str:
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, list):
+        # A list parameter is an array (`column = ANY(%s)`, leads.matching's statements).
+        return "ARRAY[" + ", ".join(_quote(v) for v in value) + "]::text[]"
+    if isinstance(value, tuple):
         return "(" + ", ".join(_quote(v) for v in value) + ")"
     if isinstance(value, (int, float)):
         return str(value)
@@ -140,6 +143,10 @@ def query_kind(sql: str) -> str:
         "opportunity" if 'FROM "leads_opportunity"' in sql else "deal"
     if sql.startswith("SET LOCAL"):
         return "SET LOCAL (transaction settings)"
+    if 'FROM "distribution_vendorlead"' in sql:
+        return "open vendor leads: keys and names"
+    if 'FROM "leads_keycount"' in sql:
+        return "key counts (value frequencies)"
     if "%>" in sql:
         return f"{table}: candidate rows (exact keys ∪ trigram names)"
     if "norm_domain" in sql.split("WHERE")[-1] or "norm_email" in sql.split("WHERE")[-1]:
