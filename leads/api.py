@@ -1,6 +1,7 @@
 """Deal registration API: list, create, retrieve, submit, withdraw; scoped to the caller's
 organization through the same selectors and services as the pages."""
 
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -158,10 +159,24 @@ INVALID_STATE = OpenApiResponse(InvalidStateErrorSerializer, description=gettext
 
 class DealPagination(PageNumberPagination):
     """The project's page size (50) unless the caller asks for another with `page_size`
-    (1 to 100), such as the 25 rows the partner dashboard shows."""
+    (1 to 100), such as the 25 rows the partner dashboard shows. Without filters the count
+    is the organization's status counts' sum, kept under the deals' data version like the
+    dashboard's (`partnerportal.versions`), not a COUNT over its deals per request."""
 
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def paginate_queryset(self, queryset, request, view=None):
+        filtered = any(request.query_params.get(name) for name in DealFilter.base_filters)
+        self.known_count = None if filtered else sum(
+            selectors.deal_status_counts_kept(partner=request.partner).values())
+        return super().paginate_queryset(queryset, request, view)
+
+    def django_paginator_class(self, object_list, per_page) -> Paginator:
+        paginator = Paginator(object_list, per_page)
+        if self.known_count is not None:
+            paginator.count = self.known_count
+        return paginator
 
 
 @extend_schema_view(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.models import AuditEvent
 from leads.choices import DealStatus
 from leads.models import Deal, DealQuestion, DuplicateMatch, ScreeningStep, StopRuleHit
+from partnerportal.versions import cached, data_version
 from partners.models import PartnerOrganization
 from reviews.choices import DecisionKind, TaskKind, TaskStatus
 from reviews.models import Decision, ExtensionRequest, ReviewTask
@@ -80,6 +81,13 @@ def deal_question_get(*, partner: PartnerOrganization, pk: int) -> DealQuestion:
 def deal_status_counts(*, partner: PartnerOrganization) -> dict[str, int]:
     rows = Deal.objects.for_partner(partner).values("status").annotate(n=Count("id"))
     return {row["status"]: row["n"] for row in rows}
+
+
+def deal_status_counts_kept(*, partner: PartnerOrganization) -> dict[str, int]:
+    """`deal_status_counts`, counted once per change of the deals (a deal's creation,
+    deletion or change of status moves the deals' data version, `partnerportal.versions`)."""
+    return cached(f"deal-status-counts:{partner.pk}", data_version(),
+                  lambda: deal_status_counts(partner=partner))
 
 
 # Audit actions a partner may see on its own deal's timeline, with partner-safe wording.

@@ -19,7 +19,6 @@ from partnerportal.decorators import partner_member_required
 from partnerportal.exceptions import ApplicationError
 from partnerportal.forms import add_service_error
 from partnerportal.htmx import render_page_or_partial
-from partnerportal.versions import cached, data_version
 from partners.selectors import program_rules_get
 from reviews.choices import ExtensionStatus
 from reviews.services import deal_missing_for_acceptance, extension_request
@@ -36,9 +35,7 @@ LIST_ROW_FIELDS = ("id", "partner_id", "status", "company_name", "contact_name",
 def deal_list(request: HttpRequest) -> HttpResponse:
     """The organization's deals with filters, search and pagination."""
     deals = DealFilter(request.GET, queryset=selectors.deal_list(partner=request.partner))
-    # Counted once per change of the deals (partnerportal.versions), not per request.
-    counts = cached(f"deal-status-counts:{request.partner.pk}", data_version(),
-                    lambda: selectors.deal_status_counts(partner=request.partner))
+    counts = selectors.deal_status_counts_kept(partner=request.partner)
     paginator = Paginator(deals.qs.select_related(None).only(*LIST_ROW_FIELDS), PAGE_SIZE)
     deals.is_valid()
     if not any(value not in (None, "") for value in deals.form.cleaned_data.values()):

@@ -1,9 +1,10 @@
 """Version numbers of data that pages cache, kept by the database.
 
 `deals` is bumped on commit of every change of a deal's status (or routing pause, partner,
-submission time), a deal's creation or deletion, and any change of review tasks, stop-rule
-hits, decisions and attribution disputes: triggers see services, `QuerySet.update()`, bulk
-loads and raw SQL alike (migration partnerportal 0002). What is cached under a version is
+submission time, company name), a deal's creation or deletion, any change of review tasks,
+stop-rule hits, decisions and attribution disputes, and a rename of an organization, a tier
+or a staff user: triggers see services, `QuerySet.update()`, bulk loads and raw SQL alike
+(migrations partnerportal 0002 to 0004). What is cached under a version is
 exact: an entry is never read after the data it was computed from changed.
 """
 

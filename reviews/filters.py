@@ -88,7 +88,7 @@ class ReviewQueueFilter(django_filters.FilterSet):
 
     def is_whole_queue_by_due_time(self) -> bool:
         """No filter or search chosen (or only invalid ones, which are ignored) and the
-        default sort: the page is a slice of `reviews.selectors.review_queue_ids`."""
+        default sort: the page is a slice of `reviews.selectors.QueueOrder`."""
         self.form.is_valid()  # fills cleaned_data with the valid fields
         chosen = {name: value for name, value in self.form.cleaned_data.items()
                   if value not in (None, "")}

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db.models import (
     BooleanField,
     Count,
@@ -31,7 +32,7 @@ from django.utils.translation import gettext_lazy
 
 from leads.choices import DECIDABLE_STATUSES
 from leads.models import Deal, StopRuleHit
-from partnerportal.versions import cached
+from partnerportal.versions import TIMEOUT, cached
 from partners.choices import StaffRole
 from partners.models import PartnerOrganization
 from reviews.choices import TaskKind, TaskStatus
@@ -234,11 +235,22 @@ def my_tasks(*, user, now: datetime, limit: int = MY_TASKS_LIMIT,
     partner, conflict marker and stop-rule hits loaded; at most `limit` + 1 rows, so the
     caller can tell whether there are more.
 
-    Which tasks, in which order, depends on tasks alone: their ids are kept under the
-    deals' data `version` (`partnerportal.versions`), and only those rows are loaded (none
-    for a user without open tasks)."""
-    ids = cached(f"my-tasks:{user.pk}:{limit}", version,
-                 lambda: _my_task_ids(user=user, limit=limit))
+    Every value the rows show moves the deals' data `version` (`partnerportal.versions`):
+    the rows are kept under it, and only their SLA state is worked out per request."""
+    rows = cached(f"my-tasks:2:{user.pk}:{limit}", version,
+                  lambda: _my_task_rows(user=user, limit=limit))
+    for task in rows:
+        task.sla = sla_for(due_at=task.due_at, now=now, paused=task.paused_at is not None,
+                           escalated=task.escalated_at is not None)
+        task.row_key = (task.pk, task.kind, task.sla, task.escalated_at is not None,
+                        task.deal_id, task.deal.company_name, task.deal.status,
+                        task.deal.partner.name, task.deal_has_conflict,
+                        tuple((hit.rule, hit.reason) for hit in task.deal.stop_rule_hits.all()))
+    return rows
+
+
+def _my_task_rows(*, user, limit: int) -> list[ReviewTask]:
+    ids = _my_task_ids(user=user, limit=limit)
     if not ids:
         return []
     tasks = (ReviewTask.objects.filter(pk__in=ids)
@@ -251,9 +263,6 @@ def my_tasks(*, user, now: datetime, limit: int = MY_TASKS_LIMIT,
     rows = [by_id[pk] for pk in ids if pk in by_id]
     prefetch_related_objects(rows, Prefetch("deal__stop_rule_hits", queryset=(
         StopRuleHit.objects.only("deal_id", "rule", "reason").order_by("rule"))))
-    for task in rows:
-        task.sla = sla_for(due_at=task.due_at, now=now, paused=task.paused_at is not None,
-                           escalated=task.escalated_at is not None)
     return rows
 
 
@@ -288,33 +297,67 @@ def _micros(moment: datetime) -> int:
     return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
-def review_queue_ids(*, version: int | None) -> list[int]:
-    """Ids of every open review in due order (`review_queue()` unfiltered), cached under the
-    deals' data version (`partnerportal.versions`): the order depends on due times and
-    statuses only, never on the clock."""
-    return cached("review-queue:due-order", version,
-                  lambda: list(review_queue().values_list("pk", flat=True)))
+class QueueOrder:
+    """Every open review's id in due order (`review_queue()` unfiltered), as a paginator
+    reads it: its length and one page's slice, each a small cache entry under the deals'
+    data `version` (`partnerportal.versions`). The order depends on due times and statuses
+    only, never on the clock. At 100,000 deals the whole list is 20,000 ids: reading it
+    from the cache on every request cost more than the rest of the page, so it is kept in
+    pages and the sort runs once per version."""
+
+    def __init__(self, *, version: int, per_page: int) -> None:
+        self.prefix = f"v:review-queue:due-order:2:{per_page}:{version}"
+        self.per_page = per_page
+        self._ids = None
+        self._count = cache.get(f"{self.prefix}:count")
+        if self._count is None:
+            self._fill()
+
+    def _fill(self) -> list[int]:
+        ids = self._ids = list(review_queue().values_list("pk", flat=True))
+        self._count = len(ids)
+        pages = {f"{self.prefix}:{n}": ids[start:start + self.per_page]
+                 for n, start in enumerate(range(0, len(ids), self.per_page))}
+        cache.set_many({**pages, f"{self.prefix}:count": len(ids)}, TIMEOUT)
+        return ids
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: slice) -> list[int]:
+        if self._ids is None and not self._count:
+            return []
+        if self._ids is None:
+            start, stop = index.start or 0, index.stop
+            if start % self.per_page == 0 and stop is not None and stop - start <= self.per_page:
+                page = cache.get(f"{self.prefix}:{start // self.per_page}")
+                if page is not None:
+                    return page[: stop - start]
+            self._fill()
+        return self._ids[index]
 
 
 def review_queue_counts(*, user, now: datetime, version: int | None = None) -> QueueCounts:
     """Counts per filter value over all open reviews.
 
     What does not move with the clock or the reader is counted by `_queue_tallies` (cached
-    under the deals' data `version`, `partnerportal.versions`); the SLA counts are read
-    from its sorted list of each deal's earliest running due time at `now`.
+    under the deals' data `version`, `partnerportal.versions`); the SLA counts come from
+    `_sla_window` at `now`.
     """
-    tallies = cached("review-queue:tallies:2", version, _queue_tallies)
+    tallies = cached("review-queue:tallies:3", version, _queue_tallies)
     counts = QueueCounts(total=tallies["total"], conflict=tallies["conflict"],
                          status=Counter(tallies["status"]), kind=Counter(tallies["kind"]),
                          stop_rule=Counter(tallies["stop_rule"]),
                          assignee=Counter(tallies["assignee"]))
-    dues = tallies["dues"]
-    overdue = bisect_left(dues, _micros(now))
-    soon_or_overdue = bisect_left(dues, _micros(now + DUE_SOON))
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    window = cached(f"review-queue:sla:{_micros(hour)}", version,
+                    lambda: _sla_window(hour))
+    overdue = window["before"] + bisect_left(window["dues"], _micros(now))
+    soon_or_overdue = window["before"] + bisect_left(window["dues"], _micros(now + DUE_SOON))
     counts.sla[SlaState.OVERDUE] = overdue
     counts.sla[SlaState.DUE_SOON] = soon_or_overdue - overdue
-    counts.sla[SlaState.ON_TIME] = len(dues) - soon_or_overdue
-    counts.sla[SlaState.WAITING] = tallies["with_task"] - len(dues)
+    counts.sla[SlaState.ON_TIME] = window["running"] - soon_or_overdue
+    counts.sla[SlaState.WAITING] = tallies["with_task"] - window["running"]
     counts.assignee[ME] = tallies["assignee"].get(user.pk, 0)
     per_partner = tallies["partner"]
     for pk, partner_name, tier_id, tier_name in tallies["partners"]:
@@ -366,12 +409,22 @@ def _queue_tallies() -> dict:
         tasks.filter(assignee__isnull=False).values("assignee_id")
         .annotate(n=Count("deal", distinct=True)).order_by())}
     tallies["assignee"][UNASSIGNED] = totals["unassigned"]
-    # Each deal's earliest due time among its running clocks, sorted: the SLA counts at any
-    # moment are two binary searches in it.
-    tallies["dues"] = sorted(_micros(due) for due in (
-        tasks.filter(paused_at__isnull=True).values("deal_id")
-        .annotate(due=Min("due_at")).order_by().values_list("due", flat=True)))
     return tallies
+
+
+def _sla_window(hour: datetime) -> dict:
+    """What the SLA counts need at any moment of the `hour` that starts then: each open
+    review's earliest due time among its running clocks, sorted; kept are those due before
+    the hour (as a count) and those due within the hour and the day after it, so that the
+    counts at `now` and `now + DUE_SOON` are two binary searches in a short list."""
+    dues = sorted(_micros(due) for due in (
+        ReviewTask.objects.filter(status=TaskStatus.OPEN, deal__status__in=DECIDABLE_STATUSES,
+                                  paused_at__isnull=True)
+        .values("deal_id").annotate(due=Min("due_at")).order_by()
+        .values_list("due", flat=True)))
+    first = bisect_left(dues, _micros(hour))
+    last = bisect_left(dues, _micros(hour + timedelta(hours=1) + DUE_SOON))
+    return {"before": first, "dues": dues[first:last], "running": len(dues)}
 
 
 def assignee_choices(*, version: int | None = None) -> list:

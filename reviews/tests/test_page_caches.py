@@ -124,7 +124,7 @@ def test_the_version_moves_once_a_change_commits(reviews):
 
 def test_a_change_to_other_columns_of_a_deal_keeps_the_version(reviews):
     before = data_version()
-    Deal.objects.filter(pk=reviews[1].pk).update(company_name="Renamed Spruce")
+    Deal.objects.filter(pk=reviews[1].pk).update(need="More seats.", website="spruce.test")
     assert data_version() == before
 
 
@@ -246,3 +246,45 @@ def test_a_staff_users_sign_in_keeps_the_version(staff):
     staff.last_login = timezone.now()
     staff.save(update_fields=["last_login"])
     assert data_version() == before
+
+
+def test_each_page_of_the_kept_due_order_holds_its_own_rows(
+    staff_client, reviews, partner_b, monkeypatch
+):
+    monkeypatch.setattr("reviews.views.queue.QUEUE_PAGE_SIZE", 2)
+    _open_review(partner_b, "Last Lime", due_in=timedelta(days=9))
+
+    pages = [staff_client.get(QUEUE, {"page": n}) for n in (1, 2, 2, 1, 99)]
+
+    assert [_companies(page) for page in pages] == [
+        ["Late Larch", "Soon Spruce"], ["Far Fir", "Last Lime"], ["Far Fir", "Last Lime"],
+        ["Late Larch", "Soon Spruce"], ["Far Fir", "Last Lime"]]
+    assert pages[1].context["page"].paginator.count == 4
+
+
+def test_the_api_lists_count_shows_a_new_deal_on_the_next_request(admin_a, partner_a):
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    token, _created = Token.objects.get_or_create(user=admin_a)
+    api = Client(headers={"authorization": f"Token {token.key}"})
+    DealFactory.create_batch(2, partner=partner_a, created_by=admin_a)
+    assert api.get("/api/v1/deals/").json()["count"] == 2
+
+    DealFactory(partner=partner_a, created_by=admin_a, status=DealStatus.ACCEPTED)
+
+    assert api.get("/api/v1/deals/").json()["count"] == 3
+    assert api.get("/api/v1/deals/", {"status": "accepted"}).json()["count"] == 1
+
+
+def test_a_renamed_company_shows_in_the_queue_and_my_tasks_on_the_next_request(
+    staff_client, staff, reviews
+):
+    ReviewTask.objects.filter(deal=reviews[1]).update(assignee=staff)
+    _queue(staff_client)
+
+    Deal.objects.filter(pk=reviews[1].pk).update(company_name="Spruce Renamed")
+    response, _ = _queue(staff_client)
+
+    assert "Spruce Renamed" in _companies(response)
+    assert [t.deal.company_name for t in response.context["my_tasks"]] == ["Spruce Renamed"]

@@ -39,7 +39,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
                               counts=counts, now=now,
                               assignees=selectors.assignee_choices(version=version))
     if version is not None and queue.is_whole_queue_by_due_time():
-        ids = selectors.review_queue_ids(version=version)
+        ids = selectors.QueueOrder(version=version, per_page=QUEUE_PAGE_SIZE)
     else:
         ids = queue.qs.values_list("pk", flat=True)
     page = Paginator(ids, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
