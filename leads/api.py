@@ -197,7 +197,7 @@ class DealViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Retriev
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Deal.objects.none()
-        return selectors.deal_list(partner=self.request.partner).prefetch_related("products")
+        return selectors.deal_api_list(partner=self.request.partner)
 
     def get_object(self) -> Deal:
         return selectors.deal_get(partner=self.request.partner, pk=self._pk())

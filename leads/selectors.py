@@ -35,6 +35,13 @@ def deal_list(*, partner: PartnerOrganization) -> QuerySet[Deal]:
     )
 
 
+def deal_api_list(*, partner: PartnerOrganization) -> QuerySet[Deal]:
+    """The organization's deals, newest first, as the API lists them: with their products,
+    without what only the dashboard shows (open questions, the creator)."""
+    return (Deal.objects.for_partner(partner).prefetch_related("products")
+            .order_by("-created_at", "-id"))
+
+
 def deal_get(*, partner: PartnerOrganization, pk: int) -> Deal:
     """One of the organization's deals; another organization's id raises Http404."""
     deal = (
