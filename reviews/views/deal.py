@@ -78,6 +78,7 @@ def _page(request: HttpRequest, deal: Deal, *, status: int = 200,
     """Render the review page; `bound` replaces the panel's forms by ones with errors."""
     bound = bound or {}
     is_reviewer = bool(user_staff_roles(user=request.user) & REVIEWER_ROLES)
+    version = data_version()  # what is kept per change of the deals (partnerportal.versions)
     context = {
         "deal": deal,
         "audit_trail": audit_trail_for(target=deal),
@@ -86,11 +87,12 @@ def _page(request: HttpRequest, deal: Deal, *, status: int = 200,
         "comparisons": [_side_by_side(deal, match) for match in deal.matches.all()],
         # Three aggregates over the partner's decisions and deals: counted once per change
         # of them (partnerportal.versions), not per request.
-        "record": cached(f"partner-record:{deal.partner_id}", data_version(),
+        "record": cached(f"partner-record:{deal.partner_id}", version,
                          lambda: partner_record(partner=deal.partner)),
         "decisions": _with_override_labels(deal.decisions.all()),
         "outcome_comparison": distribution_selectors.deal_outcome_comparison(deal=deal),
-        **_tasks_context(request, deal, is_reviewer=is_reviewer, bound=bound),
+        **_tasks_context(request, deal, is_reviewer=is_reviewer, bound=bound,
+                         version=version),
         **_extension_context(deal, is_reviewer=is_reviewer, form=bound.get("extension_form")),
     }
     if is_reviewer and deal.status in DECIDABLE_STATUSES:
@@ -127,18 +129,19 @@ def _sla_state(task: ReviewTask, now) -> str:
     return "due_soon" if task.due_at < now + DUE_SOON else "on_time"
 
 
-def _staff_choices() -> list[tuple[int, str]]:
-    """Active vendor staff a task may be given to, read once per page."""
-    return list(get_user_model().objects.filter(is_active=True, is_staff=True)
-                .order_by("email").values_list("pk", "email"))
+def _staff_choices(version: int | None) -> list[tuple[int, str]]:
+    """Active vendor staff a task may be given to (the queue's assignee list, kept under the
+    deals' data version, which a staff user's change of e-mail or standing moves)."""
+    return [(user.pk, user.email) for user in selectors.assignee_choices(version=version)]
 
 
-def _tasks_context(request: HttpRequest, deal: Deal, *, is_reviewer: bool, bound: dict) -> dict:
+def _tasks_context(request: HttpRequest, deal: Deal, *, is_reviewer: bool, bound: dict,
+                   version: int | None) -> dict:
     now = timezone.now()
     tasks = list(deal.review_tasks.all())
     staff_choices = []
     if is_reviewer and any(t.status == TaskStatus.OPEN for t in tasks):
-        staff_choices = _staff_choices()
+        staff_choices = _staff_choices(version)
     for task in tasks:
         task.sla_state = _sla_state(task, now)
         is_open = task.status == TaskStatus.OPEN
@@ -296,7 +299,7 @@ def task_claim(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required(roles=REVIEWER_ROLES)
 def task_assign(request: HttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(ReviewTask, pk=pk)
-    form = TaskAssignForm(request.POST, staff_choices=_staff_choices())
+    form = TaskAssignForm(request.POST, staff_choices=_staff_choices(data_version()))
     return _submit(
         request, lead_selectors.staff_deal_get(pk=task.deal_id), form=form,
         key=f"assign_form_{task.pk}",
