@@ -290,9 +290,21 @@ def _term_list(term_ids: list[int]) -> str:
     return "".join(f"|{t}" for t in sorted(term_ids)) + "|" if term_ids else ""
 
 
+def _term_bits(term_ids: list[int]) -> bytes:
+    """The term ids as a bitmap: bit t % 8 of byte t // 8 (PostgreSQL's get_bit order)."""
+    out = bytearray(max(term_ids) // 8 + 1 if term_ids else 0)
+    for t in term_ids:
+        out[t >> 3] |= 1 << (t & 7)
+    return bytes(out)
+
+
+_TERM_FIELDS = ["terms_verified", "terms_unverified", "terms_verified_bits",
+                "terms_unverified_bits"]
+
+
 def profile_terms_refresh(*, partner_ids=None) -> int:
-    """Recompute the profiles' derived term lists (`terms_verified`, `terms_unverified`)
-    from their claims: of the organizations in `partner_ids`, or of every profile (the
+    """Recompute the profiles' derived term lists (`terms_verified`, `terms_unverified`
+    and their bitmaps `terms_verified_bits`, `terms_unverified_bits`) from their claims: of the organizations in `partner_ids`, or of every profile (the
     backfill: `manage.py matching_terms_rebuild`). The services that change claims call it
     in their own transaction. Two queries and one update per 1,000 changed profiles;
     returns how many profiles changed.
@@ -308,14 +320,15 @@ def profile_terms_refresh(*, partner_ids=None) -> int:
             "partner_id", "term_id", "verified_at").order_by():
         lists.setdefault(partner_id, ([], []))[0 if verified_at else 1].append(term_id)
     changed = []
-    for pk, partner_id, was_verified, was_unverified in profiles.values_list(
-            "pk", "partner_id", "terms_verified", "terms_unverified").order_by():
-        verified, unverified = (_term_list(ids) for ids in lists.get(partner_id, ([], [])))
-        if (verified, unverified) != (was_verified, was_unverified):
-            changed.append(CapabilityProfile(pk=pk, terms_verified=verified,
-                                             terms_unverified=unverified))
-    CapabilityProfile.objects.bulk_update(changed, ["terms_verified", "terms_unverified"],
-                                          batch_size=1000)
+    for pk, partner_id, *was in profiles.values_list("pk", "partner_id", *_TERM_FIELDS
+                                                     ).order_by():
+        verified, unverified = lists.get(partner_id, ([], []))
+        now = (_term_list(verified), _term_list(unverified), _term_bits(verified),
+               _term_bits(unverified))
+        was[2:] = [bytes(b) for b in was[2:]]  # memoryview on PostgreSQL
+        if now != tuple(was):
+            changed.append(CapabilityProfile(pk=pk, **dict(zip(_TERM_FIELDS, now, strict=True))))
+    CapabilityProfile.objects.bulk_update(changed, _TERM_FIELDS, batch_size=1000)
     return len(changed)
 
 
@@ -345,7 +358,7 @@ def profile_save(*, partner: PartnerOrganization, actor, capacity: int, summary:
             CapabilityClaim(partner=partner, profile=profile, term_id=pk)
             for pk in wanted - current])
         profile_terms_refresh(partner_ids=[partner.pk])
-        profile.refresh_from_db(fields=["terms_verified", "terms_unverified"])
+        profile.refresh_from_db(fields=_TERM_FIELDS)
         audit_record(actor=actor, action="capability_profile.save", target=profile,
                      before=before, after=_profile_snapshot(profile), partner=partner)
     return profile

@@ -33,8 +33,19 @@ def admin_of(partner):
 
 
 def stored(partner) -> tuple[str, str]:
+    """The profile's term lists, after checking that its bitmaps hold the same terms."""
     profile = CapabilityProfile.objects.get(partner=partner)
+    assert (from_bits(profile.terms_verified_bits), from_bits(profile.terms_unverified_bits)
+            ) == (profile.terms_verified, profile.terms_unverified)
     return profile.terms_verified, profile.terms_unverified
+
+
+def from_bits(bits) -> str:
+    """A bitmap (bit t % 8 of byte t // 8) as a "|3|17|" list; a bitmap ends at a set bit."""
+    bits = bytes(bits)
+    assert not bits or bits[-1], "a bitmap padded with an empty byte"
+    terms = [i * 8 + b for i, byte in enumerate(bits) for b in range(8) if byte >> b & 1]
+    return "".join(f"|{t}" for t in terms) + "|" if terms else ""
 
 
 def ids(*terms) -> str:
@@ -112,6 +123,8 @@ def claimed_needs(lead: VendorLead, now) -> dict[int, float]:
 def assert_no_drift(lead: VendorLead) -> None:
     now = timezone.now()
     assert services.profile_terms_refresh() == 0, "a service left a term list stale"
+    for profile in CapabilityProfile.objects.all():
+        stored(profile.partner_id)  # the bitmaps hold the lists' terms
     assert first_pass_needs(lead, now) == claimed_needs(lead, now)
     rec = matching.recommend(lead=lead, now=now)
     assert [(c["partner"], c["score"]) for c in rec.candidates] == from_scratch(lead, now)
