@@ -332,7 +332,8 @@ def _first_ctes(p: _Params) -> str:
     term lists), and what few organizations have (relevant case studies, open vendor
     leads, overdue deals, offers of this lead) is gathered in one UNION ALL grouped by
     organization, so that each organization meets one join per table, not one per
-    aggregate."""
+    aggregate. The current agreement is a scalar subquery (at most one version is current):
+    its acceptances join on one key, not on a cross join of every organization with it."""
     q = connection.ops.quote_name
     value, relevant, _recent = _proof_sql(p)
     zero = _float(0)
@@ -368,7 +369,8 @@ tiers AS (
     CAST({_need_points_sql(p)} AS {FLOAT}) AS need_points,
     CASE WHEN pr.id IS NULL THEN 1 ELSE 0 END AS x_no_profile,
     CASE WHEN p.program_status IN ({_STOPPED}) THEN 1 ELSE 0 END AS x_status,
-    CASE WHEN cur.id IS NOT NULL AND acc.id IS NULL THEN 1 ELSE 0 END AS x_no_agreement,
+    CASE WHEN acc.id IS NULL AND EXISTS (SELECT 1 FROM cur) THEN 1 ELSE 0 END
+      AS x_no_agreement,
     CASE WHEN pr.id IS NOT NULL AND COALESCE(sp.k, 0) >= pr.capacity THEN 1 ELSE 0 END
       AS x_at_capacity,
     CASE WHEN COALESCE(sp.overdue, 0) > 0 THEN 1 ELSE 0 END AS x_overdue_reports,
@@ -377,10 +379,9 @@ tiers AS (
   FROM {q("partners_partnerorganization")} p
   JOIN {q("partners_tier")} t ON t.id = p.tier_id
   CROSS JOIN tiers
-  LEFT JOIN cur ON 1=1
   LEFT JOIN {q("partners_capabilityprofile")} pr ON pr.partner_id = p.id
   LEFT JOIN {q("partners_agreementacceptance")} acc
-    ON acc.partner_id = p.id AND acc.version_id = cur.id
+    ON acc.partner_id = p.id AND acc.version_id = (SELECT cur.id FROM cur)
   LEFT JOIN sparse sp ON sp.partner_id = p.id
 )"""  # noqa: S608
 

@@ -438,6 +438,8 @@ class OutcomeReport(models.Model):
         indexes = [
             models.Index(fields=["deal", "-reported_at"], name="outcome_report_deal"),
             models.Index(fields=["partner", "-reported_at"], name="outcome_report_partner"),
+            # Matching's overdue check reads the recent reports' deals from the index alone.
+            models.Index(fields=["reported_at", "deal"], name="outcome_report_recent"),
         ]
         constraints = [
             models.CheckConstraint(
