@@ -21,15 +21,17 @@ Two passes, a fixed number of statements whatever the number of organizations:
    (x4) while an organization left out could still reach the top or the near-tie band.
 
 The first pass never reads the claims: each `CapabilityProfile` carries its claimed term
-ids as two short strings, verified and unverified ("|3|17|42|"), and a lead's need points
-are one CASE per term it names over them (LIKE, the same on PostgreSQL and SQLite). These
-lists are derived data, rebuilt for an organization by `partners.services.
-profile_terms_refresh` inside the services that change claims (`profile_save`,
-`profile_verify`; the admin cannot add or change claims), backfilled by a migration and by
-`manage.py matching_terms_rebuild`. Nothing time-dependent or owned by other apps (offers,
+ids as two short strings, verified and unverified ("|3|17|42|"), and the same two sets as
+bitmaps (bit t % 8 of byte t // 8). A lead's need points are one CASE per term it names:
+on PostgreSQL a `get_bit` test of the bitmaps (a tenth of the first pass cheaper than
+LIKE over 10,000 profiles), on SQLite a LIKE over the strings. These lists are derived
+data, rebuilt for an organization by `partners.services.profile_terms_refresh` inside the
+services that change claims (`profile_save`, `profile_verify`; the admin cannot add or
+change claims), backfilled by migrations and by `manage.py matching_terms_rebuild`. Nothing time-dependent or owned by other apps (offers,
 deals, reports, agreements, tiers) is copied: those stay exact at the time of the call.
-`tests/test_matching_terms.py` checks after a series of changes that the lists equal the
-claims and that the result equals the exact statement run over every organization.
+`tests/test_matching_terms.py` checks after a series of changes that the lists and the
+bitmaps equal the claims and that the result equals the exact statement run over every
+organization.
 
 What only some organizations have (relevant case studies, open vendor leads, overdue deals,
 offers; in the second pass also the track record) is gathered in one UNION ALL grouped by

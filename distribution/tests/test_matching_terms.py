@@ -81,6 +81,9 @@ def test_the_rebuild_command_repairs_lists_written_around_the_services(capsys):
     assert stored(partner) == (ids(care), "")
     assert "1 profiles updated." in capsys.readouterr().out
     assert services.profile_terms_refresh() == 0  # a second run changes nothing
+    CapabilityProfile.objects.filter(partner=partner).update(terms_verified_bits=b"")
+    assert services.profile_terms_refresh() == 1  # a stale bitmap alone is repaired
+    assert stored(partner) == (ids(care), "")
 
 
 def from_scratch(lead: VendorLead, now) -> list[tuple[int, float]]:
