@@ -390,6 +390,19 @@ def keys_of(*, company: str, phones: Iterable[str], city: str) -> list[tuple[str
     return keys
 
 
+# A name word carried by at least this many existing names is common (a frequent surname
+# or place, in a large database).
+COMMON_WORD_RECORDS = 200
+
+
+def common_name(company: str, freq: Frequencies) -> bool:
+    """Every distinctive word of the name is common among existing names (`freq` holds the
+    counts of its words, as `frequencies_for` reads them)."""
+    words = name_words(company).split() if company else []
+    return bool(words) and all(freq.counts.get(("word", w[:200]), 0) >= COMMON_WORD_RECORDS
+                               for w in words)
+
+
 def frequencies_for(subject) -> Frequencies:
     """The counts scoring needs for `subject`: its name, name words, phones and city (one
     indexed query)."""

@@ -38,12 +38,21 @@ __all__ = ["MATCH_THRESHOLD", "Match", "Subject", "candidates", "classify",
 NAME_MATCH = 80
 # word_similarity between the distinctive words of two names at least this: retrieval.
 WORD_SIMILARITY_THRESHOLD = 0.5
+# ... and this when every distinctive word of the name is common (`evidence.common_name`):
+# agreeing on such a name is weak evidence, and a loose search for it reads thousands of
+# rows in a large database. A mistyped common word is a rare word, searched loosely.
+COMMON_NAME_WORD_SIMILARITY = 0.7
 CANDIDATE_LIMIT = 25
 # What scoring and classification read of another registration (its long texts are not).
 CANDIDATE_DEAL_FIELDS = (
     "partner", "status", "source", "website", "contact_name", "need", "submitted_at",
     "created_at", "norm_company", "norm_email", "norm_email_domain", "norm_phone",
     "norm_country", "norm_city", "norm_postal_code", "norm_street",
+)
+# What scoring, classification and the reviewer's label read of a CRM account.
+CANDIDATE_ACCOUNT_FIELDS = (
+    "name", "country", "sales_owner", "is_strategic", "is_customer", "norm_company",
+    "norm_domain", "norm_phone", "norm_city", "norm_postal_code", "norm_street",
 )
 # Statuses of other registrations worth comparing against (drafts are private work).
 COMPARABLE_STATUSES = [s for s in DealStatus.values if s not in {DealStatus.DRAFT}]
@@ -179,7 +188,7 @@ def _label(domain: str) -> str:
 
 
 @contextmanager
-def _name_search() -> Iterator[None]:
+def _name_search(threshold: float = WORD_SIMILARITY_THRESHOLD) -> Iterator[None]:
     """One transaction for a deal's candidate queries, set up for the trigram index.
 
     Both settings apply to this transaction only. On small tables the planner would scan
@@ -189,8 +198,8 @@ def _name_search() -> Iterator[None]:
         yield
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL pg_trgm.word_similarity_threshold = "
-                       f"{float(WORD_SIMILARITY_THRESHOLD)}; SET LOCAL enable_seqscan = off")
+        cursor.execute(f"SET LOCAL pg_trgm.word_similarity_threshold = {float(threshold)}; "
+                       "SET LOCAL enable_seqscan = off")
         yield
 
 
@@ -323,7 +332,8 @@ def _account_candidates(deal: Deal, subject: Subject) -> list[Account]:
                         .values_list("account_id", flat=True)[:CANDIDATE_LIMIT])
         ids += _similar_names(_same_country(Account.objects.all(), "country", deal),
                               deal.norm_company)
-        found = list(Account.objects.filter(pk__in=ids).order_by())
+        found = list(Account.objects.filter(pk__in=ids).only(*CANDIDATE_ACCOUNT_FIELDS)
+                     .order_by())
         _attach_contacts(found, contacts)
         return found
     table = connection.ops.quote_name(Account._meta.db_table)
@@ -336,8 +346,11 @@ def _account_candidates(deal: Deal, subject: Subject) -> list[Account]:
         params = [values for _column, values in contact_keys] + params
     if not branches:
         return []
+    columns = ", ".join(f"a.{Account._meta.get_field(name).column}"
+                        for name in ("id", *CANDIDATE_ACCOUNT_FIELDS))
     return list(Account.objects.raw(
-        f"SELECT a.*, {_CONTACT_ARRAYS.format(contacts=contact_table)} FROM {table} a"  # noqa: S608
+        f"SELECT {columns}, {_CONTACT_ARRAYS.format(contacts=contact_table)}"  # noqa: S608
+        f" FROM {table} a"
         f" WHERE a.id IN ({' UNION '.join(branches)})", params))
 
 
@@ -354,12 +367,14 @@ def _attach_contacts(accounts: list[Account], contacts) -> None:
         account.contact_emails, account.contact_phones, account.contact_names = keys[account.pk]
 
 
-def candidates(deal: Deal) -> tuple[list[Deal], list[Account]]:
+def candidates(deal: Deal, freq: Frequencies | None = None) -> tuple[list[Deal], list[Account]]:
     """Registrations and CRM accounts that may be the deal's end customer: those sharing
     an exact key (domain, e-mail, phone, address; a CRM contact's e-mail or phone) or a
-    similar name, read in one transaction."""
+    similar name, read in one transaction. With `freq`, a name made only of common words
+    is searched more strictly (COMMON_NAME_WORD_SIMILARITY)."""
     subject = Subject.of_deal(deal)
-    with _name_search():
+    common = freq is not None and evidence.common_name(deal.norm_company, freq)
+    with _name_search(COMMON_NAME_WORD_SIMILARITY if common else WORD_SIMILARITY_THRESHOLD):
         return _deal_candidates(deal, subject), _account_candidates(deal, subject)
 
 
@@ -397,13 +412,11 @@ def find_matches(deal: Deal, *, threshold: float = MATCH_THRESHOLD) -> list[Matc
     """Every deal, account or open vendor lead that scores at least `threshold` against
     `deal`, best first. Matched accounts come with their opportunities loaded."""
     subject = Subject.of_deal(deal)
-    deals, accounts = candidates(deal)
+    freq = evidence.frequencies_for(subject)
+    deals, accounts = candidates(deal, freq)
     scored = [(lead, Subject.of_deal(lead)) for lead in _vendor_lead_candidates(deal, subject)]
     scored += [(other, Subject.of_deal(other)) for other in deals]
     scored += [(account, Subject.of_account(account)) for account in accounts]
-    if not scored:
-        return []
-    freq = evidence.frequencies_for(subject)
     matches = []
     for target, other in scored:
         match = score(subject, other, freq)
