@@ -291,7 +291,7 @@ def render(facts: dict, result: dict, *, started: str, seconds: float, load_s: f
         "| data | rows |", "|---|---|",
         *[f"| {k.replace('_', ' ')} | {v:,} |" for k, v in facts.items() if k != "user"], "",
         "`distribution.matching.recommend(lead=...)`: every partner organization bounded in one "
-        "SQL statement (need factors from each profile's derived term lists, case studies, "
+        "SQL statement (need factors from each profile's derived term bitmaps, case studies, "
         "capacity, tier exact; track record at its best) with every exclusion, then the "
         f"{result['shortlist']} best bounded scored exactly in a second "
         "(offer speed, win rate, reporting; near-tie rotation), the top 3 with evidence, the "
