@@ -953,6 +953,11 @@ _FACTOR_RULES = {
 }
 
 
+def _plain_number(value: Decimal | float | int) -> str:
+    """'5' for 5.00, '10' for 10.00 (not '1E+1'), '2.5' for 2.50."""
+    return format(Decimal(str(value)).normalize(), "f")
+
+
 def rules_text(weights: MatchingWeights | None = None) -> dict[str, Any]:
     """The distribution rules in plain words, generated from the current settings.
 
@@ -977,7 +982,7 @@ def rules_text(weights: MatchingWeights | None = None) -> dict[str, Any]:
           "out."),
         _("Organizations within %(m)s points of the best score are near-ties: the one that "
           "received the fewest offers in the last %(d)d days goes first, so close calls rotate "
-          "fairly.") % {"m": w.near_tie_margin.normalize(), "d": ROTATION_DAYS},
+          "fairly.") % {"m": _plain_number(w.near_tie_margin), "d": ROTATION_DAYS},
         _("A partner owner approves every offer. Choosing another organization than the top "
           "recommendation needs a written reason; overrides are recorded and reported."),
         _("An offered organization sees the lead's summary, need and next steps, and has "

@@ -106,6 +106,14 @@ def test_the_published_rules_follow_the_current_weights():
     assert "within 2.5 points" in joined
 
 
+def test_the_published_rules_read_without_the_seeded_settings_and_say_ten_as_10():
+    MatchingWeights.objects.all().delete()  # as in transactional tests: the seed is flushed
+    assert "within 5 points" in " ".join(rules_text()["paragraphs"])
+    weights_publish(actor=StaffFactory(), weights={"vertical": 1}, near_tie_margin=10,
+                    offer_sla_hours=24, auto_cascade=False, report_cadence_days=14)
+    assert "within 10 points" in " ".join(rules_text()["paragraphs"])
+
+
 def test_scorecard_shows_each_factor_and_what_would_raise_it():
     healthcare, insurance = term("vertical", "Healthcare"), term("vertical", "Insurance")
     partner = make_partner(healthcare, name="Scored")
