@@ -6,8 +6,9 @@ already loaded, so a page of queue rows costs the same number of queries at any 
 """
 
 import hashlib
+import threading
 from bisect import bisect_left
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -43,6 +44,47 @@ DUE_SOON = timedelta(hours=24)
 MY_TASKS_LIMIT = 20
 # Assignee keys of `QueueCounts.assignee` besides user ids.
 ME, UNASSIGNED = "me", "none"
+
+
+# Values kept under the deals' data version are also kept per process, by key and version:
+# a version names its data exactly, so this layer is as exact as the shared cache, and a
+# page read no longer unpickles its rows (a sixth of the queue's time at 100,000 deals).
+# Callers never change what they are given: rows are copied before they are decorated.
+_LOCAL: OrderedDict = OrderedDict()
+_LOCAL_SIZE = 512
+_local_lock = threading.Lock()
+
+
+def _local_get(key: str):
+    with _local_lock:
+        return _LOCAL.get(key)
+
+
+def _local_set(key: str, value) -> None:
+    with _local_lock:
+        _LOCAL[key] = value
+        while len(_LOCAL) > _LOCAL_SIZE:
+            _LOCAL.popitem(last=False)
+
+
+def _kept(key: str, version: int | None, compute):
+    """`partnerportal.versions.cached`, with a per-process layer in front of it."""
+    if version is None:
+        return compute()
+    local_key = f"{key}:{version}"
+    value = _local_get(local_key)
+    if value is None:
+        value = cached(key, version, compute)
+        _local_set(local_key, value)
+    return value
+
+
+def _fresh(instance):
+    """A shallow copy of a kept model instance, to decorate for one request (its loaded
+    relations are shared and only read)."""
+    clone = object.__new__(type(instance))
+    clone.__dict__.update(instance.__dict__)
+    return clone
 
 
 class SlaState:
@@ -173,7 +215,13 @@ def review_queue_rows(*, ids: list[int], version: int | None = None) -> list[Dea
     if not ids:
         return []
     digest = hashlib.blake2b(",".join(map(str, ids)).encode(), digest_size=12).hexdigest()
-    return cached(f"review-queue:rows:{digest}", version, lambda: _queue_rows(ids))
+    kept = _kept(f"review-queue:rows:{digest}", version, lambda: _queue_rows(ids))
+    rows = []
+    for deal in kept:
+        row = _fresh(deal)
+        row.open_task_list = [_fresh(task) for task in deal.open_task_list]
+        rows.append(row)
+    return rows
 
 
 def _queue_rows(ids: list[int]) -> list[Deal]:
@@ -237,8 +285,8 @@ def my_tasks(*, user, now: datetime, limit: int = MY_TASKS_LIMIT,
 
     Every value the rows show moves the deals' data `version` (`partnerportal.versions`):
     the rows are kept under it, and only their SLA state is worked out per request."""
-    rows = cached(f"my-tasks:2:{user.pk}:{limit}", version,
-                  lambda: _my_task_rows(user=user, limit=limit))
+    rows = [_fresh(task) for task in _kept(f"my-tasks:2:{user.pk}:{limit}", version,
+                                           lambda: _my_task_rows(user=user, limit=limit))]
     for task in rows:
         task.sla = sla_for(due_at=task.due_at, now=now, paused=task.paused_at is not None,
                            escalated=task.escalated_at is not None)
@@ -309,9 +357,18 @@ class QueueOrder:
         self.prefix = f"v:review-queue:due-order:2:{per_page}:{version}"
         self.per_page = per_page
         self._ids = None
-        self._count = cache.get(f"{self.prefix}:count")
+        self._count = self._get(f"{self.prefix}:count")
         if self._count is None:
             self._fill()
+
+    @staticmethod
+    def _get(key: str):
+        value = _local_get(key)
+        if value is None:
+            value = cache.get(key)
+            if value is not None:
+                _local_set(key, value)
+        return value
 
     def _fill(self) -> list[int]:
         ids = self._ids = list(review_queue().values_list("pk", flat=True))
@@ -330,7 +387,7 @@ class QueueOrder:
         if self._ids is None:
             start, stop = index.start or 0, index.stop
             if start % self.per_page == 0 and stop is not None and stop - start <= self.per_page:
-                page = cache.get(f"{self.prefix}:{start // self.per_page}")
+                page = self._get(f"{self.prefix}:{start // self.per_page}")
                 if page is not None:
                     return page[: stop - start]
             self._fill()
@@ -344,14 +401,14 @@ def review_queue_counts(*, user, now: datetime, version: int | None = None) -> Q
     under the deals' data `version`, `partnerportal.versions`); the SLA counts come from
     `_sla_window` at `now`.
     """
-    tallies = cached("review-queue:tallies:3", version, _queue_tallies)
+    tallies = _kept("review-queue:tallies:3", version, _queue_tallies)
     counts = QueueCounts(total=tallies["total"], conflict=tallies["conflict"],
                          status=Counter(tallies["status"]), kind=Counter(tallies["kind"]),
                          stop_rule=Counter(tallies["stop_rule"]),
                          assignee=Counter(tallies["assignee"]))
     hour = now.replace(minute=0, second=0, microsecond=0)
-    window = cached(f"review-queue:sla:{_micros(hour)}", version,
-                    lambda: _sla_window(hour))
+    window = _kept(f"review-queue:sla:{_micros(hour)}", version,
+                   lambda: _sla_window(hour))
     overdue = window["before"] + bisect_left(window["dues"], _micros(now))
     soon_or_overdue = window["before"] + bisect_left(window["dues"], _micros(now + DUE_SOON))
     counts.sla[SlaState.OVERDUE] = overdue
@@ -430,7 +487,7 @@ def _sla_window(hour: datetime) -> dict:
 def assignee_choices(*, version: int | None = None) -> list:
     """Staff a queue can be filtered by: active staff users, by e-mail (kept under the deals'
     data `version`, which a staff user's change of e-mail or standing moves)."""
-    return cached("review-queue:assignees", version, lambda: list(
+    return _kept("review-queue:assignees", version, lambda: list(
         get_user_model().objects.filter(is_active=True, is_staff=True)
         .only("id", "email", "username").order_by("email", "id")))
 
