@@ -175,8 +175,11 @@ def staff_deal_get(*, pk: int) -> Deal:
             Prefetch("stop_rule_hits", queryset=StopRuleHit.objects.order_by("id")),
             Prefetch("screening_steps",
                      queryset=ScreeningStep.objects.order_by("started_at", "id")),
+            # With the CRM owners the accept form suggests (reviews.views.deal), so that
+            # suggestion needs no second read of the matches.
             Prefetch("matches", queryset=DuplicateMatch.objects.select_related(
-                "target_deal__partner", "target_account", "target_opportunity__account")
+                "target_deal__partner", "target_account__sales_owner",
+                "target_opportunity__owner", "target_opportunity__account__sales_owner")
                 .order_by("-score", "id")),
             Prefetch("review_tasks", queryset=ReviewTask.objects.select_related(
                 "assignee", "closed_by")),
