@@ -28,8 +28,8 @@ from django.db.models import (
     Subquery,
     prefetch_related_objects,
 )
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from leads.choices import DECIDABLE_STATUSES
 from leads.models import Deal, StopRuleHit
@@ -123,13 +123,39 @@ class Sla:
 _SLA_BADGES = {SlaState.DUE_SOON: "text-bg-warning", SlaState.WAITING: "text-bg-info"}
 
 
-def _span(delta: timedelta) -> str:
+def _span(delta: timedelta) -> tuple[str, int]:
+    """The unit and count of a time span's label: ("min", 5), ("h", 3) or ("d", 2)."""
     minutes = int(abs(delta).total_seconds() // 60)
     if minutes < 60:
-        return _("%(n)d min") % {"n": max(minutes, 1)}
+        return "min", max(minutes, 1)
     if minutes < 48 * 60:
-        return _("%(n)d h") % {"n": minutes // 60}
-    return _("%(n)d d") % {"n": minutes // (24 * 60)}
+        return "h", minutes // 60
+    return "d", minutes // (24 * 60)
+
+
+def _span_text(unit: str, n: int) -> str:
+    if unit == "min":
+        return _("%(n)d min") % {"n": n}
+    if unit == "h":
+        return _("%(n)d h") % {"n": n}
+    return _("%(n)d d") % {"n": n}
+
+
+# Sla values by language and everything they are made of: a queue page works out one per
+# open task and row (about 70), and translating their labels each time cost more than the
+# rest of the SLA work. A few hundred distinct values per language at most.
+_SLAS: dict[tuple, "Sla"] = {}
+
+
+def _sla(language: str | None, state: str, unit: str, n: int, urgent: bool) -> Sla:
+    key = (language, state, unit, n, urgent)
+    sla = _SLAS.get(key)
+    if sla is None:
+        span = _span_text(unit, n)
+        label = (_("overdue by %(span)s") if state == SlaState.OVERDUE
+                 else _("due in %(span)s")) % {"span": span}
+        sla = _SLAS[key] = Sla(state, label, urgent)
+    return sla
 
 
 def sla_for(*, due_at: datetime | None, now: datetime, paused: bool = False,
@@ -140,11 +166,9 @@ def sla_for(*, due_at: datetime | None, now: datetime, paused: bool = False,
     if due_at is None:
         return None
     if due_at < now:
-        return Sla(SlaState.OVERDUE, _("overdue by %(span)s") % {"span": _span(now - due_at)},
-                   True)
-    label = _("due in %(span)s") % {"span": _span(due_at - now)}
+        return _sla(get_language(), SlaState.OVERDUE, *_span(now - due_at), True)
     state = SlaState.DUE_SOON if due_at < now + DUE_SOON else SlaState.ON_TIME
-    return Sla(state, label, escalated)
+    return _sla(get_language(), state, *_span(due_at - now), escalated)
 
 
 def _open_task_deals(**filters) -> QuerySet:
