@@ -8,6 +8,7 @@ from datetime import datetime
 
 import django_filters
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from leads.choices import DECIDABLE_STATUSES, DealStatus, StopRule
@@ -30,6 +31,29 @@ SORT_CHOICES = [("due", _("Due soonest")), ("newest", _("Newest")), ("partner", 
 
 def _label(label, count: int) -> str:
     return f"{label} ({count})"
+
+
+# The fixed choice labels, translated once per language (the form lists about fifty: each a
+# lazy string translated again on every request was a visible share of the queue's time).
+_FIXED_LABELS: dict[str | None, dict] = {}
+
+
+def _fixed_labels() -> dict:
+    language = get_language()
+    labels = _FIXED_LABELS.get(language)
+    if labels is None:
+        labels = _FIXED_LABELS[language] = {
+            "kind": [(k, str(label)) for k, label in TaskKind.choices],
+            "status": [(s, str(DealStatus(s).label))
+                       for s in DealStatus.values if s in DECIDABLE_STATUSES],
+            "conflict": (str(_("Open conflict")), str(_("No conflict"))),
+            "any_rule": str(_("Any stop rule")),
+            "stop_rule": [(r, str(label)) for r, label in StopRule.choices],
+            "sla": [(s, str(label)) for s, label in SlaState.choices],
+            "me": str(_("Me")),
+            "unassigned": str(_("Unassigned")),
+        }
+    return labels
 
 
 class ReviewQueueFilter(django_filters.FilterSet):
@@ -62,19 +86,19 @@ class ReviewQueueFilter(django_filters.FilterSet):
     def __init__(self, *args, counts: QueueCounts, now: datetime, assignees, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.now = now
+        fixed = _fixed_labels()
         choices = {
-            "kind": [(k, _label(label, counts.kind[k])) for k, label in TaskKind.choices],
-            "status": [(s, _label(DealStatus(s).label, counts.status[s]))
-                       for s in DealStatus.values if s in DECIDABLE_STATUSES],
+            "kind": [(k, _label(label, counts.kind[k])) for k, label in fixed["kind"]],
+            "status": [(s, _label(label, counts.status[s])) for s, label in fixed["status"]],
             "partner": [(str(pk), _label(name, n)) for pk, (name, n) in counts.partner.items()],
             "tier": [(str(pk), _label(name, n)) for pk, (name, n) in counts.tier.items()],
-            "conflict": [("1", _label(_("Open conflict"), counts.conflict)),
-                         ("0", _label(_("No conflict"), counts.total - counts.conflict))],
-            "stop_rule": [(ANY_RULE, _label(_("Any stop rule"), counts.stop_rule[ANY_RULE]))]
-            + [(r, _label(label, counts.stop_rule[r])) for r, label in StopRule.choices],
-            "sla": [(s, _label(label, counts.sla[s])) for s, label in SlaState.choices],
-            "assignee": [(ME, _label(_("Me"), counts.assignee[ME])),
-                         (UNASSIGNED, _label(_("Unassigned"), counts.assignee[UNASSIGNED]))]
+            "conflict": [("1", _label(fixed["conflict"][0], counts.conflict)),
+                         ("0", _label(fixed["conflict"][1], counts.total - counts.conflict))],
+            "stop_rule": [(ANY_RULE, _label(fixed["any_rule"], counts.stop_rule[ANY_RULE]))]
+            + [(r, _label(label, counts.stop_rule[r])) for r, label in fixed["stop_rule"]],
+            "sla": [(s, _label(label, counts.sla[s])) for s, label in fixed["sla"]],
+            "assignee": [(ME, _label(fixed["me"], counts.assignee[ME])),
+                         (UNASSIGNED, _label(fixed["unassigned"], counts.assignee[UNASSIGNED]))]
             + [(str(u.pk), _label(u.email or u.get_username(), counts.assignee[u.pk]))
                for u in assignees],
         }
