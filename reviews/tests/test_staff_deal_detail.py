@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from leads.choices import DealStatus
+from leads.models import Deal
 from leads.screening import deal_screening_run
 from leads.tests.factories import DealFactory
 
@@ -29,3 +30,29 @@ def test_a_reviewer_sees_the_conflict_its_reasons_the_summary_and_the_trail(
     assert "Unclear authority" in page
     assert "Sales routing is paused" in page
     assert 'id="audit-trail"' in page and "deal.screening_finish" in page
+
+
+def test_a_kept_match_article_shows_a_changed_match_and_target_on_the_next_request(
+    staff_client, partner_a, partner_b
+):
+    """The side-by-side articles are kept per process by what they read ({% memo %}): a
+    changed target deal, its partner's name or the match itself is a new entry."""
+    first = DealFactory(partner=partner_a, status=DealStatus.SUBMITTED, submitted_at=timezone.now(),
+                        company_name="Massive Dynamic", website="massivedynamic.com")
+    deal_screening_run(deal_id=first.pk)
+    second = DealFactory(partner=partner_b, status=DealStatus.SUBMITTED, submitted_at=timezone.now(),
+                         company_name="Massive Dynamic Inc.", website="www.massivedynamic.com")
+    deal_screening_run(deal_id=second.pk)
+    url = f"/staff/deals/{second.pk}/"
+    staff_client.get(url)
+    assert partner_a.name in staff_client.get(url).content.decode()  # kept now
+
+    partner_a.name = "Renamed Partners"
+    partner_a.save()
+    Deal.objects.filter(pk=first.pk).update(company_name="Other Name Ltd")
+    second.matches.update(score="0.123", reasons=["a reason written later"])
+    page = staff_client.get(url).content.decode()
+
+    assert "Renamed Partners" in page
+    assert "Other Name Ltd" in page
+    assert '<span class="match-score">0.123</span>' in page and "a reason written later" in page
