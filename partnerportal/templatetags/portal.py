@@ -164,9 +164,28 @@ def select_options(field) -> str:
     queue's page, whose filters list every partner and every staff user."""
     value = field.value()
     current = "" if value is None else str(value)
-    return format_html_join("", "<option value=\"{}\"{}>{}</option>", (
-        (choice, SELECTED if str(choice) == current else "", label)
-        for choice, label in field.field.choices))
+    choices = tuple(field.field.choices)
+    # Kept per process by the language, the selected value and the choices (the queue's
+    # differ only when its counts do): formatting every option on every request cost more
+    # than comparing them.
+    key = (get_language(), current, choices)
+    if not _hashable(key):  # grouped choices
+        return format_html_join("", "<option value=\"{}\"{}>{}</option>", (
+            (choice, SELECTED if str(choice) == current else "", label)
+            for choice, label in choices))
+    html = _OPTIONS_HTML.get(key)
+    if html is None:
+        html = format_html_join("", "<option value=\"{}\"{}>{}</option>", (
+            (choice, SELECTED if str(choice) == current else "", label)
+            for choice, label in choices))
+        _OPTIONS_HTML[key] = html
+        if len(_OPTIONS_HTML) > OPTIONS_CACHE_SIZE:
+            _OPTIONS_HTML.popitem(last=False)
+    return html
+
+
+_OPTIONS_HTML: OrderedDict[tuple, str] = OrderedDict()
+OPTIONS_CACHE_SIZE = 256
 
 
 SELECTED = mark_safe(" selected")  # noqa: S308 (a constant)
