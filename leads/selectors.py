@@ -159,6 +159,16 @@ def staff_deal_list() -> QuerySet[Deal]:
     )
 
 
+# What the staff deal page's comparison (reviews.views.deal) and match articles do not
+# read of a matched deal: its long, free-text and normalized columns stay unloaded.
+TARGET_DEAL_UNSHOWN = tuple(f"target_deal__{name}" for name in (
+    "raw_input", "need", "relationship_notes", "lost_reason", "street", "city",
+    "postal_code", "region", "industry", "company_size", "contact_title", "timeline",
+    "norm_company", "name_words", "norm_domain", "norm_email", "norm_email_domain",
+    "norm_phone", "norm_country", "norm_city", "norm_postal_code", "norm_street",
+    "norm_address"))
+
+
 def staff_deal_get(*, pk: int) -> Deal:
     """One deal with what its review page shows loaded (staff only): screening results,
     tasks with their people, questions, decisions and extension requests.
@@ -180,7 +190,7 @@ def staff_deal_get(*, pk: int) -> Deal:
             Prefetch("matches", queryset=DuplicateMatch.objects.select_related(
                 "target_deal__partner", "target_account__sales_owner",
                 "target_opportunity__owner", "target_opportunity__account__sales_owner")
-                .order_by("-score", "id")),
+                .defer(*TARGET_DEAL_UNSHOWN).order_by("-score", "id")),
             Prefetch("review_tasks", queryset=ReviewTask.objects.select_related(
                 "assignee", "closed_by")),
             Prefetch("decisions", queryset=Decision.objects.select_related(
@@ -189,11 +199,11 @@ def staff_deal_get(*, pk: int) -> Deal:
                 "requested_by", "decided_by")),
         )
         .filter(pk=pk)
-        .first()
+        .order_by()[:1]  # one row by its key: no ordering to compile or sort
     )
-    if deal is None:
+    if not deal:
         raise Http404
-    return deal
+    return deal[0]
 
 
 # Statuses in which a deal is with its sales owner ("My handoffs").
