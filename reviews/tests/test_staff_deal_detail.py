@@ -56,3 +56,26 @@ def test_a_kept_match_article_shows_a_changed_match_and_target_on_the_next_reque
     assert "Renamed Partners" in page
     assert "Other Name Ltd" in page
     assert '<span class="match-score">0.123</span>' in page and "a reason written later" in page
+
+
+def test_the_kept_keys_timing_raw_input_and_trail_rows_follow_the_deal(
+    staff_client, partner_a
+):
+    """Keys, timing, raw input and the audit rows are kept per process by the values they
+    read ({% memo %}): a changed deal shows on the next request."""
+    deal = DealFactory(partner=partner_a, status=DealStatus.SUBMITTED,
+                       submitted_at=timezone.now(), company_name="Kept Co")
+    deal_screening_run(deal_id=deal.pk)
+    url = f"/staff/deals/{deal.pk}/"
+    staff_client.get(url)
+    staff_client.get(url)  # kept now
+
+    Deal.objects.filter(pk=deal.pk).update(
+        norm_company="renamedkey", raw_input={"company_name": "Typed Later"})
+    deal.created_by.email = "creator-renamed@partner.test"
+    deal.created_by.save()
+    page = staff_client.get(url).content.decode()
+
+    assert "<code>renamedkey</code>" in page
+    assert "Typed Later" in page
+    assert "creator-renamed@partner.test" in page
