@@ -56,6 +56,19 @@ def _fixed_labels() -> dict:
     return labels
 
 
+def form_key(*, query: str, counts: QueueCounts, assignees) -> tuple:
+    """Every input of the filter form's markup besides the language and the path: the query
+    string (values, and so errors) and each count and assignee its options show. Pages keep
+    the form's markup by it, so its filter set is built only when that changes."""
+    def items(counter) -> tuple:
+        return tuple(sorted(((str(k), v) for k, v in counter.items())))
+
+    return (query, counts.total, counts.conflict, items(counts.status), items(counts.kind),
+            items(counts.sla), items(counts.stop_rule), items(counts.assignee),
+            tuple(counts.partner.items()), tuple(counts.tier.items()),
+            tuple((u.pk, u.email, u.get_username()) for u in assignees))
+
+
 class ReviewQueueFilter(django_filters.FilterSet):
     """Narrow `reviews.selectors.review_queue()`; `counts`, `now` and `request` are required."""
 

@@ -191,6 +191,29 @@ def test_choice_labels_show_their_counts_and_the_chosen_value_stays_selected(
     assert "Alpha Partners (2)" in page
 
 
+def test_the_unfiltered_form_shows_new_counts_renamed_partners_and_the_clock(
+    staff_client, staff, world, partner_a
+):
+    """The form's markup is kept by everything it shows (reviews.filters.form_key): a new
+    open review, a renamed partner, another reader and time passing each show."""
+    page = staff_client.get(URL).content.decode()
+    assert "Alpha Partners (2)" in page and "Overdue (1)" in page and "Me (2)" in page
+
+    _task(_deal(partner_a, "New Nickel"), due_in=-timedelta(hours=1))
+    page = staff_client.get(URL).content.decode()
+    assert "Alpha Partners (3)" in page and "Overdue (2)" in page
+
+    partner_a.name = "Alpha Renamed"
+    partner_a.save()
+    assert "Alpha Renamed (3)" in staff_client.get(URL).content.decode()
+
+    with freeze_time(NOW + timedelta(days=3, hours=1)):
+        assert "Overdue (4)" in staff_client.get(URL).content.decode()
+
+    reader = login_with_mfa(Client(), StaffFactory(roles=[StaffRole.PARTNER_OWNER]))
+    assert "Me (0)" in reader.get(URL).content.decode()
+
+
 def test_rows_show_time_left_red_when_overdue_and_markers(staff_client, world):
     response = staff_client.get(URL)
     page = response.content.decode()

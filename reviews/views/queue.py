@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
 from leads import selectors as lead_selectors
@@ -12,7 +13,7 @@ from partnerportal.decorators import staff_required
 from partnerportal.htmx import render_page_or_partial
 from partnerportal.versions import data_version
 from reviews import selectors
-from reviews.filters import ReviewQueueFilter
+from reviews.filters import ReviewQueueFilter, form_key
 
 PAGE_SIZE = 50
 QUEUE_PAGE_SIZE = 25
@@ -35,10 +36,20 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     version = data_version()  # counts and due order are cached under it
     counts = selectors.review_queue_counts(user=request.user, now=now, version=version)
-    queue = ReviewQueueFilter(request.GET, queryset=selectors.review_queue(), request=request,
-                              counts=counts, now=now,
-                              assignees=selectors.assignee_choices(version=version))
-    if version is not None and queue.is_whole_queue_by_due_time():
+    assignees = selectors.assignee_choices(version=version)
+
+    def queue_filter() -> ReviewQueueFilter:
+        return ReviewQueueFilter(request.GET, queryset=selectors.review_queue(),
+                                 request=request, counts=counts, now=now, assignees=assignees)
+
+    if set(request.GET) <= {"page"}:
+        # Nothing chosen: the whole queue by due time. The filter set is built only if the
+        # form's markup, kept by `filter_key`, is not (queue.html).
+        queue, whole = SimpleLazyObject(queue_filter), True
+    else:
+        queue = queue_filter()
+        whole = queue.is_whole_queue_by_due_time()
+    if version is not None and whole:
         ids = selectors.QueueOrder(version=version, per_page=QUEUE_PAGE_SIZE)
     else:
         ids = queue.qs.values_list("pk", flat=True)
@@ -48,6 +59,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     mine = selectors.my_tasks(user=request.user, now=now, version=version)
     context = {
         "filter": queue,
+        "filter_key": form_key(query=request.GET.urlencode(), counts=counts,
+                               assignees=assignees),
         "page": page,
         "rows": rows,
         "query": _query_without_page(request),
