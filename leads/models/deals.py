@@ -177,8 +177,11 @@ class Deal(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["partner", "status", "-created_at"], name="deal_partner_status"),
-            models.Index(fields=["partner", "-created_at"], name="deal_partner_created"),
+            # An organization's deals in the lists' order (newest first, ties by id), so a
+            # page of 25 reads 25 index entries instead of sorting all of its deals.
+            models.Index(fields=["partner", "status", "-created_at", "-id"],
+                         name="deal_partner_status_newest"),
+            models.Index(fields=["partner", "-created_at", "-id"], name="deal_partner_newest"),
             models.Index(fields=["status", "submitted_at"], name="deal_status_submitted"),
             models.Index(fields=["status", "protected_until"], name="deal_status_protected"),
         ]
