@@ -381,8 +381,9 @@ def candidates(deal: Deal, freq: Frequencies | None = None) -> tuple[list[Deal],
 def _vendor_lead_candidates(deal: Deal, subject: Subject) -> list:
     """Open vendor leads that may be the deal's end customer: an exact key, or a name
     compared in process. Open vendor leads are few and no name index is kept for them: one
-    narrow statement reads the keys of those in the deal's country (or sharing a key), and
-    the full rows are read only for a match. A deal standing in for a vendor lead
+    narrow statement reads the keys of those in the deal's country or without one (all of
+    them when the deal has no country) or sharing a key, and the full rows are read only
+    for a match. A deal standing in for a vendor lead
     (`vendor_lead` set, unsaved) skips that lead."""
     from distribution.choices import VendorLeadStatus
     from distribution.models import VendorLead
@@ -395,7 +396,12 @@ def _vendor_lead_candidates(deal: Deal, subject: Subject) -> list:
     for name in ("norm_email", "norm_phone"):
         if getattr(deal, name):
             keys |= Q(**{name: getattr(deal, name)})
-    where = keys | _same_country(Q(), "norm_country", deal) if deal.norm_company else keys
+    if not deal.norm_company:
+        where = keys
+    elif deal.norm_country:
+        where = keys | _same_country(Q(), "norm_country", deal)
+    else:
+        where = Q()  # every open lead's name is compared
     rows = open_leads.filter(where).values_list(
         "id", "norm_company", "norm_domain", "norm_email_domain", "norm_email", "norm_phone")
     ids = set()

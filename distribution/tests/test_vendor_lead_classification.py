@@ -50,3 +50,13 @@ def test_screening_records_the_vendor_lead_match_on_the_registration(staff):
     assert deal_screening_run(deal_id=deal.pk)
     match = deal.matches.get(kind=MatchKind.VENDOR_LEAD)
     assert match.target_vendor_lead == lead and match.target_key == f"vendor_lead:{lead.pk}"
+
+
+@pytest.mark.parametrize("country", ["US", ""])
+def test_a_registration_sharing_only_the_name_finds_the_open_vendor_lead(staff, country):
+    lead = make_lead(staff, healthcare())
+    deal = DealFactory(company_name="Initech Health Systems Inc.", website="", country=country,
+                       contact_email="someone@gmail.com", contact_phone="")
+    deal_apply_normalization(deal)
+    deal.save()
+    assert [m.target for m in matching.find_matches(deal) if m.target == lead] == [lead]
