@@ -391,26 +391,20 @@ def _vendor_lead_candidates(deal: Deal, subject: Subject) -> list:
     open_leads = VendorLead.objects.filter(status__in=[
         VendorLeadStatus.NEW, VendorLeadStatus.READY, VendorLeadStatus.OFFERED,
         VendorLeadStatus.HELD]).exclude(pk=deal.vendor_lead_id or 0)
-    domains = subject.domains
-    keys = Q(norm_domain__in=domains) | Q(norm_email_domain__in=domains) if domains else Q(pk__in=[])
-    for name in ("norm_email", "norm_phone"):
-        if getattr(deal, name):
-            keys |= Q(**{name: getattr(deal, name)})
+    # A registration's keys, less the address a vendor lead does not have.
+    keys = [(column, values) for column, values in _deal_keys(deal, subject)
+            if column != "norm_address"]
     if not deal.norm_company:
-        where = keys
+        where = _q(keys)
     elif deal.norm_country:
-        where = keys | _same_country(Q(), "norm_country", deal)
+        where = _q(keys) | _same_country(Q(), "norm_country", deal)
     else:
         where = Q()  # every open lead's name is compared
-    rows = open_leads.filter(where).values_list(
-        "id", "norm_company", "norm_domain", "norm_email_domain", "norm_email", "norm_phone")
-    ids = set()
-    for pk, company, *values in rows[:5000]:
-        shared = (domains & set(values[:2])) or (deal.norm_email and deal.norm_email == values[2]) \
-            or (deal.norm_phone and deal.norm_phone == values[3])
-        if shared or (deal.norm_company and company
-                      and company_similarity(deal.norm_company, company) >= NAME_MATCH):
-            ids.add(pk)
+    rows = open_leads.filter(where).values("id", "norm_company", *(column for column, _v in keys))
+    ids = {row["id"] for row in rows[:5000]
+           if any(row[column] in values for column, values in keys)
+           or (deal.norm_company and row["norm_company"]
+               and company_similarity(deal.norm_company, row["norm_company"]) >= NAME_MATCH)}
     return list(VendorLead.objects.filter(pk__in=ids)) if ids else []
 
 

@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from partnerportal.versions import cached
 from partners.choices import StaffRole
 from partners.models import Invitation, Membership, PartnerOrganization, ProgramRules, Tier
 
@@ -117,6 +118,13 @@ def partner_record(*, partner: PartnerOrganization) -> dict:
         **Dispute.objects.for_partner(partner).aggregate(
             disputes=Count("id"), open_disputes=Count("id", filter=Q(status=DisputeStatus.OPEN))),
     }
+
+
+def partner_record_kept(*, partner: PartnerOrganization, version: int | None) -> dict:
+    """`partner_record`, counted once per change of the deals' data (`version`, from
+    `partnerportal.versions.data_version`: decisions and deals move it)."""
+    return cached(f"partner-record:{partner.pk}", version,
+                  lambda: partner_record(partner=partner))
 
 
 def agreement_current():

@@ -7,7 +7,6 @@ returns plain strings so the template engine still escapes partner-written text.
 
 import itertools
 import json
-from collections import OrderedDict
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -26,6 +25,7 @@ from django.utils.translation import get_language
 
 from leads.choices import DealStatus
 from leads.models import Deal
+from partnerportal.local_cache import LocalCache
 from partners.choices import ProgramStatus
 
 register = template.Library()
@@ -169,31 +169,25 @@ def select_options(field) -> str:
     # differ only when its counts do): formatting every option on every request cost more
     # than comparing them.
     key = (get_language(), current, choices)
-    if not _hashable(key):  # grouped choices
+
+    def render() -> str:
         return format_html_join("", "<option value=\"{}\"{}>{}</option>", (
             (choice, SELECTED if str(choice) == current else "", label)
             for choice, label in choices))
-    html = _OPTIONS_HTML.get(key)
-    if html is None:
-        html = format_html_join("", "<option value=\"{}\"{}>{}</option>", (
-            (choice, SELECTED if str(choice) == current else "", label)
-            for choice, label in choices))
-        _OPTIONS_HTML[key] = html
-        if len(_OPTIONS_HTML) > OPTIONS_CACHE_SIZE:
-            _OPTIONS_HTML.popitem(last=False)
-    return html
+
+    if not _hashable(key):  # grouped choices
+        return render()
+    return _OPTIONS_HTML.get_or_set(key, render)
 
 
-_OPTIONS_HTML: OrderedDict[tuple, str] = OrderedDict()
-OPTIONS_CACHE_SIZE = 256
+_OPTIONS_HTML = LocalCache(256)
 
 
 SELECTED = mark_safe(" selected")  # noqa: S308 (a constant)
 
 
 # Rendered crispy markup of unbound forms, per process, by everything the markup depends on.
-_CRISPY_HTML: OrderedDict[tuple, str] = OrderedDict()
-CRISPY_CACHE_SIZE = 256
+_CRISPY_HTML = LocalCache(256)
 
 
 def _crispy_key(form, *, tag: bool = True) -> tuple | None:
@@ -247,13 +241,7 @@ def crispy_cached_fields(form) -> str:
 
 
 def _remember(key: tuple, render) -> str:
-    html = _CRISPY_HTML.get(key)
-    if html is None:
-        html = render()
-        _CRISPY_HTML[key] = html
-        if len(_CRISPY_HTML) > CRISPY_CACHE_SIZE:
-            _CRISPY_HTML.popitem(last=False)
-    return mark_safe(html)  # noqa: S308 (crispy's own escaped output)
+    return mark_safe(_CRISPY_HTML.get_or_set(key, render))  # noqa: S308 (crispy's own escaped output)
 
 
 @register.simple_tag(takes_context=True)
@@ -267,8 +255,7 @@ def crispy_cached(context, form) -> str:
 
 
 # Rendered rows of `{% memo %}` blocks, per process, by the row's values (see MemoNode).
-_MEMO_HTML: OrderedDict[tuple, str] = OrderedDict()
-MEMO_SIZE = 4096
+_MEMO_HTML = LocalCache(4096)
 _memo_ids = itertools.count()
 
 
@@ -288,13 +275,7 @@ class MemoNode(template.Node):
     def render(self, context) -> str:
         key = (self.block_id, get_language(), timezone.get_current_timezone_name(),
                *(_memo_key(value.resolve(context)) for value in self.values))
-        html = _MEMO_HTML.get(key)
-        if html is None:
-            html = self.nodelist.render(context)
-            _MEMO_HTML[key] = html
-            if len(_MEMO_HTML) > MEMO_SIZE:
-                _MEMO_HTML.popitem(last=False)
-        return html
+        return _MEMO_HTML.get_or_set(key, lambda: self.nodelist.render(context))
 
 
 def _memo_key(value: Any) -> Any:

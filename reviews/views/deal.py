@@ -28,9 +28,9 @@ from leads.choices import DECIDABLE_STATUSES, DealStatus, StopRule
 from leads.models import Deal, DuplicateMatch
 from partnerportal.decorators import staff_required
 from partnerportal.exceptions import ApplicationError, InvalidTransition, NotAllowed
-from partnerportal.versions import cached, data_version
+from partnerportal.versions import data_version
 from partners.choices import REVIEWER_ROLES
-from partners.selectors import partner_record, program_rules_get, user_staff_roles
+from partners.selectors import partner_record_kept, program_rules_get, user_staff_roles
 from reviews import selectors, services
 from reviews.choices import MANUALLY_CLOSABLE_KINDS, ExtensionStatus, TaskStatus
 from reviews.forms import (
@@ -85,10 +85,7 @@ def _page(request: HttpRequest, deal: Deal, *, status: int = 200,
         "summary": getattr(deal, "summary", None),
         "is_reviewer": is_reviewer,
         "comparisons": [_side_by_side(deal, match) for match in deal.matches.all()],
-        # Three aggregates over the partner's decisions and deals: counted once per change
-        # of them (partnerportal.versions), not per request.
-        "record": cached(f"partner-record:{deal.partner_id}", version,
-                         lambda: partner_record(partner=deal.partner)),
+        "record": partner_record_kept(partner=deal.partner, version=version),
         "decisions": _with_override_labels(deal.decisions.all()),
         "outcome_comparison": distribution_selectors.deal_outcome_comparison(deal=deal),
         **_tasks_context(request, deal, is_reviewer=is_reviewer, bound=bound,
