@@ -1,9 +1,12 @@
 """Deal registration API: list, create, retrieve, submit, withdraw; scoped to the caller's
 organization through the same selectors and services as the pages."""
 
+import hashlib
+
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -26,6 +29,7 @@ from leads.forms import DealForm
 from leads.models import Deal, Product
 from leads.normalize import country_code
 from partnerportal.api import IsPartnerMember
+from partnerportal.versions import DEAL_ROWS, cached, data_version
 
 READ_ONLY_FIELDS = [
     "id", "reference", "status", "source", "norm_company", "norm_domain", "norm_email",
@@ -35,6 +39,10 @@ READ_ONLY_FIELDS = [
     # stage is `status`; what sales recorded (amount, loss reason) stays with the vendor.
     "decided_at", "protected_until",
 ]
+
+
+# A kept page of the list is only read until the next change of a deal: old entries go soon.
+LIST_TIMEOUT = 10 * 60
 
 
 class CurrencyField(serializers.ChoiceField):
@@ -193,6 +201,18 @@ class DealViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Retriev
     permission_classes = [IsPartnerMember]
     filterset_class = DealFilter
     pagination_class = DealPagination
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        """A page of deals, kept under the version of every deal column and the deals'
+        products (`partnerportal.versions.DEAL_ROWS`) by organization, time zone and URL
+        (its filters and page included); an error (a page out of range) is never kept."""
+        url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+        key = (f"api-deal-list:1:{request.partner.pk}:"
+               f"{timezone.get_current_timezone_name()}:{url}")
+        return Response(cached(
+            key, data_version(DEAL_ROWS),
+            lambda: super(DealViewSet, self).list(request, *args, **kwargs).data,
+            timeout=LIST_TIMEOUT))
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -229,7 +229,7 @@ class Blocker:
 def deal_has_open_conflict(deal: Deal) -> bool:
     """An attribution conflict is open while the deal's conflict case is open (its sales
     routing is paused until then)."""
-    return deal.routing_paused or Deal.objects.filter(
+    return deal.routing_paused or deal.conflict_case_id is not None and Deal.objects.filter(
         pk=deal.pk, conflict_case__status=CaseStatus.OPEN).exists()
 
 
@@ -255,7 +255,8 @@ def deal_acceptance_blockers(*, deal: Deal, rules: ProgramRules | None = None) -
     blockers = []
     if deal_has_open_conflict(deal):
         blockers.append(Blocker("conflict", _("An attribution conflict is open.")))
-    conflict_resolved = Deal.objects.filter(pk=deal.pk, conflict_case__status=CaseStatus.RESOLVED).exists()
+    conflict_resolved = deal.conflict_case_id is not None and Deal.objects.filter(
+        pk=deal.pk, conflict_case__status=CaseStatus.RESOLVED).exists()
     for hit in deal.stop_rule_hits.all():
         if hit.rule == StopRule.DUPLICATE_CONFLICT and conflict_resolved:
             continue  # the partner owner decided the ownership conflict by resolving its case

@@ -6,7 +6,8 @@ the re-rendered page (status 400), a deal that moved on meanwhile is named in a 
 """
 
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django import forms
 from django.contrib import messages
@@ -14,11 +15,14 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.selectors import audit_trail_for
@@ -28,7 +32,7 @@ from leads.choices import DECIDABLE_STATUSES, DealStatus, StopRule
 from leads.models import Deal, DuplicateMatch
 from partnerportal.decorators import staff_required
 from partnerportal.exceptions import ApplicationError, InvalidTransition, NotAllowed
-from partnerportal.versions import data_version
+from partnerportal.versions import STAFF_DEAL_PAGE, cached, data_version
 from partners.choices import REVIEWER_ROLES
 from partners.selectors import partner_record_kept, program_rules_get, user_staff_roles
 from reviews import selectors, services
@@ -45,6 +49,11 @@ from reviews.forms import (
 from reviews.models import ExtensionRequest, ReviewTask
 
 DUE_SOON = timedelta(hours=24)
+# Stands in for the CSRF token in a kept body: no text a page shows can hold it (form input
+# and the database refuse NUL), and each response puts its own masked token there.
+CSRF_PLACEHOLDER = "\x00csrf-token\x00"
+# A kept body is large and only read until the next change: old entries go soon.
+BODY_TIMEOUT = 10 * 60
 # The rows of the side-by-side comparison: (key in DuplicateMatch.matched_fields, label).
 COMPARED_FIELDS = (
     ("company", gettext_lazy("Company")),
@@ -70,15 +79,49 @@ DECIDED_STATUSES = {DealStatus.ACCEPTED, DealStatus.REJECTED, DealStatus.CONVERT
 @require_GET
 @staff_required
 def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _page(request, lead_selectors.staff_deal_get(pk=pk))
+    """The page, its body kept under the version of every table it reads
+    (`partnerportal.versions.STAFF_DEAL_PAGE`) per deal, user, language and time zone, and
+    until a task's SLA badge would change with the clock."""
+    key = (f"staff-deal-page:1:{pk}:{request.user.pk}:{get_language()}:"
+           f"{timezone.get_current_timezone_name()}")
+    body = cached(key, data_version(STAFF_DEAL_PAGE),
+                  lambda: _body(request, lead_selectors.staff_deal_get(pk=pk)),
+                  timeout=BODY_TIMEOUT, fresh=lambda kept: kept.fresh_at(timezone.now()))
+    return _render(request, body)
+
+
+@dataclass(frozen=True)
+class _Body:
+    """The page's rendered body (with `CSRF_PLACEHOLDER` for its forms' tokens), its title
+    and the first moment its SLA badges change (None: never by the clock alone)."""
+
+    title: str
+    html: str
+    changes_at: datetime | None
+
+    def fresh_at(self, now: datetime) -> bool:
+        return self.changes_at is None or now < self.changes_at
 
 
 def _page(request: HttpRequest, deal: Deal, *, status: int = 200,
           bound: dict | None = None) -> HttpResponse:
-    """Render the review page; `bound` replaces the panel's forms by ones with errors."""
+    """Render the review page anew; `bound` replaces the panel's forms by ones with errors."""
+    return _render(request, _body(request, deal, bound=bound), status=status)
+
+
+def _render(request: HttpRequest, body: _Body, *, status: int = 200) -> HttpResponse:
+    """The page around `body`, its forms given this response's CSRF token (masked anew)."""
+    html = body.html.replace(CSRF_PLACEHOLDER, get_token(request))
+    return render(request, "reviews/deal_detail.html",
+                  {"page_title": body.title, "page_body": mark_safe(html)},  # noqa: S308
+                  status=status)
+
+
+def _body(request: HttpRequest, deal: Deal, *, bound: dict | None = None) -> _Body:
     bound = bound or {}
     is_reviewer = bool(user_staff_roles(user=request.user) & REVIEWER_ROLES)
     version = data_version()  # what is kept per change of the deals (partnerportal.versions)
+    now = timezone.now()
     context = {
         "deal": deal,
         "audit_trail": audit_trail_for(target=deal),
@@ -89,8 +132,10 @@ def _page(request: HttpRequest, deal: Deal, *, status: int = 200,
         "decisions": _with_override_labels(deal.decisions.all()),
         "outcome_comparison": distribution_selectors.deal_outcome_comparison(deal=deal),
         **_tasks_context(request, deal, is_reviewer=is_reviewer, bound=bound,
-                         version=version),
+                         version=version, now=now),
         **_extension_context(deal, is_reviewer=is_reviewer, form=bound.get("extension_form")),
+        # The body may be kept: its forms carry a placeholder, not this response's token.
+        "csrf_token": CSRF_PLACEHOLDER,
     }
     if is_reviewer and deal.status in DECIDABLE_STATUSES:
         context.update({
@@ -100,7 +145,9 @@ def _page(request: HttpRequest, deal: Deal, *, status: int = 200,
             "question_form": bound.get("question_form") or QuestionForm(),
             "open_panel": next(iter(bound), "accept_form"),
         })
-    return render(request, "reviews/deal_detail.html", context, status=status)
+    html = render_to_string("reviews/partials/deal_page.html", context)
+    return _Body(title=f"{deal.reference} {deal.company_name}", html=html,
+                 changes_at=_sla_changes_at(context["tasks"], now))
 
 
 def _accept_form(deal: Deal, data=None) -> AcceptForm:
@@ -146,9 +193,16 @@ def _staff_choices(version: int | None) -> list[tuple[int, str]]:
     return [(user.pk, user.email) for user in selectors.assignee_choices(version=version)]
 
 
+def _sla_changes_at(tasks: list[ReviewTask], now: datetime) -> datetime | None:
+    """The first moment after `now` an open task's SLA badge changes (`_sla_state`)."""
+    moments = [moment for task in tasks
+               if task.status == TaskStatus.OPEN and not task.paused_at
+               for moment in (task.due_at - DUE_SOON, task.due_at) if moment > now]
+    return min(moments, default=None)
+
+
 def _tasks_context(request: HttpRequest, deal: Deal, *, is_reviewer: bool, bound: dict,
-                   version: int | None) -> dict:
-    now = timezone.now()
+                   version: int | None, now: datetime) -> dict:
     tasks = list(deal.review_tasks.all())
     staff_choices = []
     if is_reviewer and any(t.status == TaskStatus.OPEN for t in tasks):
