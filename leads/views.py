@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,7 +19,9 @@ from partnerportal.csv import csv_streaming_response
 from partnerportal.decorators import partner_member_required
 from partnerportal.exceptions import ApplicationError
 from partnerportal.forms import add_service_error
-from partnerportal.htmx import render_page_or_partial
+from partnerportal.htmx import render_page_or_partial, vary_on_htmx, wants_partial
+from partnerportal.page_cache import CSRF_PLACEHOLDER, Body, body_kept, body_response
+from partnerportal.versions import DEAL_PAGES
 from partners.selectors import program_rules_get
 from reviews.choices import ExtensionStatus
 from reviews.services import deal_missing_for_acceptance, extension_request
@@ -163,10 +166,25 @@ def _deal_detail_context(request: HttpRequest, deal: Deal, **forms) -> dict:
 @require_http_methods(["GET"])
 @partner_member_required
 def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A deal with its status and stage, timeline, questions and extension requests."""
-    deal = selectors.deal_get(partner=request.partner, pk=pk)
-    context = _deal_detail_context(request, deal)
-    return render_page_or_partial(request, "leads/deal_detail.html", "leads/partials/deal_status.html", context)
+    """A deal with its status and stage, timeline, questions and extension requests. The
+    page's body is kept under the version of every table the deal pages read
+    (`partnerportal.page_cache`) per organization, deal and user; htmx asks for the status
+    fragment alone (polled while screening runs)."""
+    if wants_partial(request):
+        deal = selectors.deal_get(partner=request.partner, pk=pk)
+        return vary_on_htmx(render(request, "leads/partials/deal_status.html",
+                                   _deal_detail_context(request, deal)))
+    body = body_kept(
+        f"partner-deal:1:{request.partner.pk}:{pk}:{request.user.pk}", DEAL_PAGES,
+        lambda: _deal_body(request, selectors.deal_get(partner=request.partner, pk=pk)))
+    return vary_on_htmx(body_response(request, body))
+
+
+def _deal_body(request: HttpRequest, deal: Deal, **forms) -> Body:
+    context = {**_deal_detail_context(request, deal, **forms),
+               "current_partner": request.partner, "csrf_token": CSRF_PLACEHOLDER}
+    return Body(title=f"{deal.reference} {deal.company_name}",
+                html=render_to_string("leads/partials/deal_page.html", context))
 
 
 @require_POST
@@ -183,8 +201,7 @@ def deal_extension_request(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(deal)
         except (ValidationError, ApplicationError) as error:
             add_service_error(form, error)
-    context = _deal_detail_context(request, deal, extension_form=form)
-    return render(request, "leads/deal_detail.html", context, status=400)
+    return body_response(request, _deal_body(request, deal, extension_form=form), status=400)
 
 
 @require_POST

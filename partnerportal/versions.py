@@ -4,7 +4,7 @@
 submission time, company name), a deal's creation or deletion, any change of review tasks,
 stop-rule hits, decisions and attribution disputes, and a rename of an organization, a tier
 or a staff user: triggers see services, `QuerySet.update()`, bulk loads and raw SQL alike
-(migrations partnerportal 0002 to 0004). `deal_rows` and `staff_deal_page` are bumped by
+(migrations partnerportal 0002 to 0004). `deal_rows` and `deal_pages` are bumped by
 any change of the tables their pages read (migration partnerportal 0005). What is cached
 under a version is exact: an entry is never read after the data it was computed from
 changed.
@@ -19,8 +19,9 @@ from django.db import connection
 DEALS = "deals"
 # Every column of every deal, and the deals' products (the deal API list's pages).
 DEAL_ROWS = "deal_rows"
-# Every table the staff deal page reads (its rendered body; migration partnerportal 0005).
-STAFF_DEAL_PAGE = "staff_deal_page"
+# Every table the deal pages (the staff's and the partner's) read: their rendered bodies
+# (`partnerportal.page_cache`).
+DEAL_PAGES = "deal_pages"
 # Entries of an old version are never read again; they expire after this long.
 TIMEOUT = 24 * 3600
 

@@ -2,12 +2,13 @@
 
 - "deal_rows": every column of every deal, and the deals' products. The deal API list keeps
   its pages under it.
-- "staff_deal_page": every table the staff deal page reads (the deal and everything shown
-  with it: screening results, matches and the records they point to, tasks, decisions,
-  questions, extension requests, outcome reports, the audit trail, the people and roles
-  named, the program rules). The page keeps its rendered body under it. A test renders the
-  page and fails when it reads a table no trigger watches
-  (`reviews/tests/test_staff_deal_page_cache.py`).
+- "deal_pages": every table the deal pages (the staff's review page and the partner's deal
+  page) read: the deal and everything shown with it (screening results, matches and the
+  records they point to, tasks, decisions, questions, extension requests, credit lines,
+  outcome reports, the audit trail, the people, memberships and roles named, the program
+  rules). The pages keep their rendered bodies under it (`partnerportal.page_cache`). A
+  test per page renders it and fails when it reads a table no trigger watches
+  (`reviews/tests/test_staff_deal_page_cache.py`, `leads/tests/test_deal_page_cache.py`).
 
 One trigger function serves every version: the version's name is the trigger's argument.
 As in 0002, the triggers are deferred constraint triggers, so a version moves once per
@@ -19,20 +20,21 @@ neither version: only the columns the page shows are watched on `auth_user`.
 from django.db import migrations
 
 DEAL_ROWS = ("leads_deal", "leads_deal_products", "leads_product")
-STAFF_DEAL_PAGE = (
+DEAL_PAGES = (
     *DEAL_ROWS,
     "leads_dealquestion", "leads_stoprulehit", "leads_screeningstep", "leads_duplicatematch",
     "leads_qualificationsummary", "distribution_vendorlead", "leads_account", "leads_opportunity",
     "leads_contact",
     "reviews_reviewtask", "reviews_decision", "reviews_rejectionreason",
     "reviews_extensionrequest",
-    "attribution_conflictcase", "attribution_dispute",
+    "attribution_conflictcase", "attribution_dispute", "attribution_attribution",
     "distribution_outcomereport",
     "audit_auditevent", "audit_personalvalue",
     "partners_partnerorganization", "partners_tier", "partners_programrules",
+    "partners_membership",
     "auth_group", "auth_user_groups", "auth_user",
 )
-VERSIONS = {"deal_rows": DEAL_ROWS, "staff_deal_page": STAFF_DEAL_PAGE}
+VERSIONS = {"deal_rows": DEAL_ROWS, "deal_pages": DEAL_PAGES}
 # Tables of which only some columns are shown: (columns whose change matters).
 COLUMNS = {"auth_user": ("email", "username", "first_name", "last_name", "is_active",
                          "is_staff", "is_superuser")}

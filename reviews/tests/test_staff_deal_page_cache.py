@@ -1,5 +1,5 @@
 """The staff deal page keeps its rendered body under the version of every table it reads
-(`partnerportal.versions.STAFF_DEAL_PAGE`), per deal, user, language and time zone, until
+(`partnerportal.versions.DEAL_PAGES`), per deal, user, language and time zone, until
 a task's SLA badge would change with the clock. A change committed by any path shows on the
 next request; each response carries its own CSRF token.
 
@@ -24,13 +24,13 @@ from leads.choices import DealStatus
 from leads.models import Deal
 from leads.screening import deal_screening_run
 from leads.tests.factories import DealFactory, ProductFactory
+from partnerportal import page_cache
 from partners.choices import StaffRole
 from partners.selectors import program_rules_get
 from partners.tests.factories import StaffFactory
 from reviews import services
 from reviews.choices import TaskKind
 from reviews.models import ReviewTask
-from reviews.views import deal as deal_views
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -83,10 +83,10 @@ def _watched_tables() -> set[str]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c"
-                           " ON c.oid = t.tgrelid WHERE t.tgname LIKE 'version_staff_deal_page%%'")
+                           " ON c.oid = t.tgrelid WHERE t.tgname LIKE 'version_deal_pages%%'")
         else:
             cursor.execute("SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger'"
-                           " AND name LIKE 'version_staff_deal_page_%'")
+                           " AND name LIKE 'version_deal_pages_%'")
         return {row[0] for row in cursor.fetchall()}
 
 
@@ -96,7 +96,7 @@ def test_the_body_reads_no_table_the_version_does_not_watch(
     """Every table read while the body is built moves the version when it changes: a new
     read of an unwatched table fails here instead of showing stale data."""
     read: set[str] = set()
-    keep = deal_views.cached
+    keep = page_cache.cached
 
     def capturing(key, version, compute, **kwargs):
         def computing():
@@ -107,7 +107,7 @@ def test_the_body_reads_no_table_the_version_does_not_watch(
             return result
         return keep(key, version, computing, **kwargs)
 
-    monkeypatch.setattr(deal_views, "cached", capturing)
+    monkeypatch.setattr(page_cache, "cached", capturing)
     page, _count = _get(staff_client, reviewed)
 
     assert "Massive rollout" in page and "Who signs the order?" in page  # a full page

@@ -6,7 +6,6 @@ the re-rendered page (status 400), a deal that moved on meanwhile is named in a 
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django import forms
@@ -15,14 +14,12 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.selectors import audit_trail_for
@@ -32,7 +29,8 @@ from leads.choices import DECIDABLE_STATUSES, DealStatus, StopRule
 from leads.models import Deal, DuplicateMatch
 from partnerportal.decorators import staff_required
 from partnerportal.exceptions import ApplicationError, InvalidTransition, NotAllowed
-from partnerportal.versions import STAFF_DEAL_PAGE, cached, data_version
+from partnerportal.page_cache import CSRF_PLACEHOLDER, Body, body_kept, body_response
+from partnerportal.versions import DEAL_PAGES, data_version
 from partners.choices import REVIEWER_ROLES
 from partners.selectors import partner_record_kept, program_rules_get, user_staff_roles
 from reviews import selectors, services
@@ -49,11 +47,6 @@ from reviews.forms import (
 from reviews.models import ExtensionRequest, ReviewTask
 
 DUE_SOON = timedelta(hours=24)
-# Stands in for the CSRF token in a kept body: no text a page shows can hold it (form input
-# and the database refuse NUL), and each response puts its own masked token there.
-CSRF_PLACEHOLDER = "\x00csrf-token\x00"
-# A kept body is large and only read until the next change: old entries go soon.
-BODY_TIMEOUT = 10 * 60
 # The rows of the side-by-side comparison: (key in DuplicateMatch.matched_fields, label).
 COMPARED_FIELDS = (
     ("company", gettext_lazy("Company")),
@@ -79,45 +72,21 @@ DECIDED_STATUSES = {DealStatus.ACCEPTED, DealStatus.REJECTED, DealStatus.CONVERT
 @require_GET
 @staff_required
 def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The page, its body kept under the version of every table it reads
-    (`partnerportal.versions.STAFF_DEAL_PAGE`) per deal, user, language and time zone, and
-    until a task's SLA badge would change with the clock."""
-    key = (f"staff-deal-page:1:{pk}:{request.user.pk}:{get_language()}:"
-           f"{timezone.get_current_timezone_name()}")
-    body = cached(key, data_version(STAFF_DEAL_PAGE),
-                  lambda: _body(request, lead_selectors.staff_deal_get(pk=pk)),
-                  timeout=BODY_TIMEOUT, fresh=lambda kept: kept.fresh_at(timezone.now()))
-    return _render(request, body)
-
-
-@dataclass(frozen=True)
-class _Body:
-    """The page's rendered body (with `CSRF_PLACEHOLDER` for its forms' tokens), its title
-    and the first moment its SLA badges change (None: never by the clock alone)."""
-
-    title: str
-    html: str
-    changes_at: datetime | None
-
-    def fresh_at(self, now: datetime) -> bool:
-        return self.changes_at is None or now < self.changes_at
+    """The page; its body is kept under the version of every table the deal pages read
+    (`partnerportal.page_cache`) per deal and user, until a task's SLA badge would change
+    with the clock."""
+    body = body_kept(f"staff-deal:1:{pk}:{request.user.pk}", DEAL_PAGES,
+                     lambda: _body(request, lead_selectors.staff_deal_get(pk=pk)))
+    return body_response(request, body)
 
 
 def _page(request: HttpRequest, deal: Deal, *, status: int = 200,
           bound: dict | None = None) -> HttpResponse:
     """Render the review page anew; `bound` replaces the panel's forms by ones with errors."""
-    return _render(request, _body(request, deal, bound=bound), status=status)
+    return body_response(request, _body(request, deal, bound=bound), status=status)
 
 
-def _render(request: HttpRequest, body: _Body, *, status: int = 200) -> HttpResponse:
-    """The page around `body`, its forms given this response's CSRF token (masked anew)."""
-    html = body.html.replace(CSRF_PLACEHOLDER, get_token(request))
-    return render(request, "reviews/deal_detail.html",
-                  {"page_title": body.title, "page_body": mark_safe(html)},  # noqa: S308
-                  status=status)
-
-
-def _body(request: HttpRequest, deal: Deal, *, bound: dict | None = None) -> _Body:
+def _body(request: HttpRequest, deal: Deal, *, bound: dict | None = None) -> Body:
     bound = bound or {}
     is_reviewer = bool(user_staff_roles(user=request.user) & REVIEWER_ROLES)
     version = data_version()  # what is kept per change of the deals (partnerportal.versions)
@@ -146,7 +115,7 @@ def _body(request: HttpRequest, deal: Deal, *, bound: dict | None = None) -> _Bo
             "open_panel": next(iter(bound), "accept_form"),
         })
     html = render_to_string("reviews/partials/deal_page.html", context)
-    return _Body(title=f"{deal.reference} {deal.company_name}", html=html,
+    return Body(title=f"{deal.reference} {deal.company_name}", html=html,
                  changes_at=_sla_changes_at(context["tasks"], now))
 
 
