@@ -19,8 +19,7 @@ CREDIT_STATUSES = {"accepted", "converted", "won", "lost", "merged"}
 def own_credit(context, deal) -> list:
     """The current partner's own decided lines on `deal` (or on the deal it was merged
     into); an empty list for anyone else or for a deal still undecided."""
-    request = context.get("request")
-    partner = getattr(request, "partner", None)
+    partner = context.get("current_partner")  # the signed-in partner (context processor)
     if partner is None or deal is None or deal.partner_id != partner.pk or deal.status not in CREDIT_STATUSES:
         return []
     return list(deal_attribution_for_partner(partner=partner, deal=deal))
