@@ -1,5 +1,7 @@
 """Partner pages for deal registrations. Every lookup is scoped to request.partner."""
 
+import hashlib
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -19,7 +21,7 @@ from partnerportal.csv import csv_streaming_response
 from partnerportal.decorators import partner_member_required
 from partnerportal.exceptions import ApplicationError
 from partnerportal.forms import add_service_error
-from partnerportal.htmx import render_page_or_partial, vary_on_htmx, wants_partial
+from partnerportal.htmx import vary_on_htmx, wants_partial
 from partnerportal.page_cache import CSRF_PLACEHOLDER, Body, body_kept, body_response
 from partnerportal.versions import DEAL_PAGES
 from partners.selectors import program_rules_get
@@ -36,7 +38,22 @@ LIST_ROW_FIELDS = ("id", "partner_id", "status", "company_name", "contact_name",
 @require_http_methods(["GET"])
 @partner_member_required
 def deal_list(request: HttpRequest) -> HttpResponse:
-    """The organization's deals with filters, search and pagination."""
+    """The organization's deals with filters, search and pagination. The page's body is
+    kept under the version of every table the deal pages read (`partnerportal.page_cache`)
+    per organization, user and query string; htmx asks for the table alone."""
+    if wants_partial(request):
+        return vary_on_htmx(render(request, "leads/partials/deal_table.html",
+                                   _deal_list_context(request)))
+    query = hashlib.sha256(request.GET.urlencode().encode()).hexdigest()
+    body = body_kept(
+        f"partner-deals:1:{request.partner.pk}:{request.user.pk}:{query}", DEAL_PAGES,
+        lambda: Body(title=_("Deals"), html=render_to_string(
+            "leads/partials/deal_list_page.html",
+            {**_deal_list_context(request), "csrf_token": CSRF_PLACEHOLDER}, request=request)))
+    return vary_on_htmx(body_response(request, body))
+
+
+def _deal_list_context(request: HttpRequest) -> dict:
     deals = DealFilter(request.GET, queryset=selectors.deal_list(partner=request.partner))
     counts = selectors.deal_status_counts_kept(partner=request.partner)
     paginator = Paginator(deals.qs.select_related(None).only(*LIST_ROW_FIELDS), PAGE_SIZE)
@@ -46,13 +63,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {
-        "filter": deals,
-        "page": page,
-        "query": query.urlencode(),
-        "counts": counts,
-    }
-    return render_page_or_partial(request, "leads/deal_list.html", "leads/partials/deal_table.html", context)
+    return {"filter": deals, "page": page, "query": query.urlencode(), "counts": counts}
 
 
 @require_http_methods(["GET"])

@@ -195,3 +195,97 @@ def test_an_extension_request_with_an_error_shows_it_beside_the_field(client_a, 
 
     assert response.status_code == 400
     assert "Accepted Co" in response.content.decode()
+
+
+# --- The dashboard ------------------------------------------------------------------------
+
+
+def _dashboard(client, query="", **headers):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/deals/{query}", headers=headers)
+    assert response.status_code == 200
+    return response.content.decode(), len(queries)
+
+
+def test_the_dashboard_body_reads_no_table_the_version_does_not_watch(
+    client_a, asked, decided, monkeypatch
+):
+    read: set[str] = set()
+    keep = page_cache.cached
+
+    def capturing(key, version, compute, **kwargs):
+        def computing():
+            with CaptureQueriesContext(connection) as queries:
+                result = compute()
+            for query in queries.captured_queries:
+                read.update(TABLE.findall(query["sql"]))
+            return result
+        return keep(key, version, computing, **kwargs)
+
+    monkeypatch.setattr(page_cache, "cached", capturing)
+    pages = [_dashboard(client_a, query)[0] for query in ("", "?status=rejected&q=Rejected")]
+
+    assert "Kept Partner Co" in pages[0] and "1 question" in pages[0]
+    assert "Rejected Co" in pages[1] and "Kept Partner Co" not in pages[1]
+    assert {"leads_deal", "leads_dealquestion"} <= read
+    assert read - _watched_tables() - {"partnerportal_changeversion"} == set()
+
+
+def test_the_dashboard_is_kept_per_query_and_organization(client_a, client_b, asked, decided):
+    _dashboard(client_a)
+    page, warm = _dashboard(client_a)
+    cold = _dashboard(client_a, "?status=accepted")[1]
+
+    assert warm < cold
+    assert "Accepted Co" in _dashboard(client_a, "?status=accepted")[0]
+    assert "Kept Partner Co" not in _dashboard(client_a, "?status=accepted")[0]
+    assert "Kept Partner Co" in page
+    assert "Kept Partner Co" not in _dashboard(client_b)[0]
+
+
+def _answered(deal, admin):
+    _answer(deal, admin)
+    return lambda page: "question" not in page.split('id="deal-table"')[1]
+
+
+def _renamed_by_sql(deal, admin):
+    return _shows(_raw_sql_company(deal, admin))
+
+
+def _suspended(deal, admin):
+    _suspend(deal, admin)
+    return _shows("you cannot register or change them")
+
+
+def _asked_again(deal, admin):
+    review_services.deal_request_info(actor=deal.partner.partner_owner, deal=deal,
+                                      question="And the budget?")
+    return _shows("2 questions")
+
+
+def _new_draft(deal, admin):
+    DealFactory(partner=deal.partner, created_by=admin, company_name="Newest Draft Co")
+    return _shows("Newest Draft Co")
+
+
+def _shows(text):
+    return lambda page: text in page
+
+
+@pytest.mark.parametrize("change", [_answered, _renamed_by_sql, _suspended, _asked_again,
+                                    _new_draft])
+def test_a_committed_change_shows_on_the_dashboard(client_a, admin_a, asked, change):
+    _dashboard(client_a)
+    _dashboard(client_a)  # kept
+
+    shows = change(Deal.objects.get(pk=asked.pk), admin_a)
+
+    assert shows(_dashboard(client_a)[0])
+
+
+def test_htmx_gets_the_table_fragment(client_a, asked):
+    _dashboard(client_a)
+
+    fragment, _count = _dashboard(client_a, "?q=Kept", hx_request="true")
+
+    assert fragment.lstrip().startswith('<div id="deal-table"') and "Kept Partner Co" in fragment
