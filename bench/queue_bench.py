@@ -81,9 +81,10 @@ class SizeResult:
 def configure_environment() -> dict[str, str]:
     os.environ.pop("ANTHROPIC_API_KEY_FILE", None)
     os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "partnerportal.settings.test",
+        "DJANGO_SETTINGS_MODULE": "bench.settings_queue",
         "DATABASE_URL": f"{PG_URL}/{DB_NAME}",
         "REDIS_URL": REDIS_URL,
+        "CACHE_KEY_PREFIX": "benchqueue",
         "CELERY_BROKER_URL": REDIS_URL,
         "ANTHROPIC_API_KEY": "",
         "USE_ANTHROPIC": "false",
