@@ -6,8 +6,6 @@ organization's id still answers 404, and each response carries its own CSRF toke
 These tests commit (transactional database): the database bumps the version at commit.
 """
 
-import re
-
 import pytest
 from django.db import connection
 from django.test import Client
@@ -18,7 +16,13 @@ from leads import services as lead_services
 from leads.choices import DealStatus
 from leads.models import Deal, DealQuestion
 from leads.tests.factories import DealFactory, ProductFactory
-from partnerportal import page_cache
+from partnerportal.testing import (
+    CSRF_INPUT,
+    capture_tables_of_kept_bodies,
+    unwatched,
+    without_csrf_tokens,
+)
+from partnerportal.versions import DEAL_PAGES
 from partners.choices import ProgramStatus, StaffRole
 from partners.selectors import program_rules_get
 from partners.tests.factories import StaffFactory
@@ -28,9 +32,6 @@ from reviews.tests.review_setup import deal_in_review, reviewer_owning
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-HEADER_TOKEN = re.compile(r'"X-CSRFToken": "[^"]+"')
-TABLE = re.compile(r'\b(?:FROM|JOIN)\s+"?([a-z_][a-z0-9_]*)"?', re.IGNORECASE)
 
 
 def _get(client, deal, **headers):
@@ -74,33 +75,10 @@ def decided(partner_a, admin_a, owner):
     return [Deal.objects.get(pk=accepted.pk), Deal.objects.get(pk=rejected.pk)]
 
 
-def _watched_tables() -> set[str]:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c"
-                           " ON c.oid = t.tgrelid WHERE t.tgname LIKE 'version_deal_pages%%'")
-        else:
-            cursor.execute("SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger'"
-                           " AND name LIKE 'version_deal_pages_%'")
-        return {row[0] for row in cursor.fetchall()}
-
-
 def test_the_body_reads_no_table_the_version_does_not_watch(
     client_a, asked, decided, monkeypatch
 ):
-    read: set[str] = set()
-    keep = page_cache.cached
-
-    def capturing(key, version, compute, **kwargs):
-        def computing():
-            with CaptureQueriesContext(connection) as queries:
-                result = compute()
-            for query in queries.captured_queries:
-                read.update(TABLE.findall(query["sql"]))
-            return result
-        return keep(key, version, computing, **kwargs)
-
-    monkeypatch.setattr(page_cache, "cached", capturing)
+    read = capture_tables_of_kept_bodies(monkeypatch)
     pages = [_get(client_a, deal)[0] for deal in (asked, *decided)]
 
     assert "Who signs the order?" in pages[0] and "Kept Product" in pages[0]
@@ -108,7 +86,7 @@ def test_the_body_reads_no_table_the_version_does_not_watch(
     assert "Outside the territory" in pages[2]
     assert {"leads_deal", "leads_dealquestion", "reviews_extensionrequest",
             "reviews_decision", "audit_auditevent"} <= read
-    assert read - _watched_tables() - {"partnerportal_changeversion"} == set()
+    assert unwatched(read, DEAL_PAGES) == set()
 
 
 def test_a_kept_body_is_served_with_fewer_queries_and_a_fresh_token(client_a, asked):
@@ -116,10 +94,10 @@ def test_a_kept_body_is_served_with_fewer_queries_and_a_fresh_token(client_a, as
     second, warm = _get(client_a, asked)
 
     assert warm < cold
-    assert HEADER_TOKEN.sub("", TOKEN.sub("", first)) == HEADER_TOKEN.sub("", TOKEN.sub("", second))
-    tokens = TOKEN.findall(second)
+    assert without_csrf_tokens(first) == without_csrf_tokens(second)
+    tokens = CSRF_INPUT.findall(second)
     assert tokens and "\x00" not in second
-    assert set(TOKEN.findall(first)).isdisjoint(tokens)
+    assert set(CSRF_INPUT.findall(first)).isdisjoint(tokens)
 
 
 def test_an_answer_posts_with_the_token_of_a_kept_body(admin_a, asked):
@@ -130,7 +108,7 @@ def test_an_answer_posts_with_the_token_of_a_kept_body(admin_a, asked):
     item = DealQuestion.objects.get(deal=asked)
 
     response = client.post(f"/deals/questions/{item.pk}/answer/", {
-        "csrfmiddlewaretoken": TOKEN.search(page).group(1), "answer": "Our CFO signs."})
+        "csrfmiddlewaretoken": CSRF_INPUT.search(page).group(1), "answer": "Our CFO signs."})
 
     assert response.status_code == 302
     assert "Our CFO signs." in _get(client, asked)[0]
@@ -210,25 +188,13 @@ def _dashboard(client, query="", **headers):
 def test_the_dashboard_body_reads_no_table_the_version_does_not_watch(
     client_a, asked, decided, monkeypatch
 ):
-    read: set[str] = set()
-    keep = page_cache.cached
-
-    def capturing(key, version, compute, **kwargs):
-        def computing():
-            with CaptureQueriesContext(connection) as queries:
-                result = compute()
-            for query in queries.captured_queries:
-                read.update(TABLE.findall(query["sql"]))
-            return result
-        return keep(key, version, computing, **kwargs)
-
-    monkeypatch.setattr(page_cache, "cached", capturing)
+    read = capture_tables_of_kept_bodies(monkeypatch)
     pages = [_dashboard(client_a, query)[0] for query in ("", "?status=rejected&q=Rejected")]
 
     assert "Kept Partner Co" in pages[0] and "1 question" in pages[0]
     assert "Rejected Co" in pages[1] and "Kept Partner Co" not in pages[1]
     assert {"leads_deal", "leads_dealquestion"} <= read
-    assert read - _watched_tables() - {"partnerportal_changeversion"} == set()
+    assert unwatched(read, DEAL_PAGES) == set()
 
 
 def test_the_dashboard_is_kept_per_query_and_organization(client_a, client_b, asked, decided):

@@ -6,7 +6,6 @@ next request; each response carries its own CSRF token.
 These tests commit (transactional database): the database bumps the version at commit.
 """
 
-import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -24,7 +23,13 @@ from leads.choices import DealStatus
 from leads.models import Deal
 from leads.screening import deal_screening_run
 from leads.tests.factories import DealFactory, ProductFactory
-from partnerportal import page_cache
+from partnerportal.testing import (
+    CSRF_INPUT,
+    capture_tables_of_kept_bodies,
+    unwatched,
+    without_csrf_tokens,
+)
+from partnerportal.versions import DEAL_PAGES
 from partners.choices import StaffRole
 from partners.selectors import program_rules_get
 from partners.tests.factories import StaffFactory
@@ -35,9 +40,6 @@ from reviews.models import ReviewTask
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-HEADER_TOKEN = re.compile(r'"X-CSRFToken": "[^"]+"')
-TABLE = re.compile(r'\b(?:FROM|JOIN)\s+"?([a-z_][a-z0-9_]*)"?', re.IGNORECASE)
 
 
 @pytest.fixture(autouse=True)
@@ -78,43 +80,19 @@ def _get(client, deal):
     return response.content.decode(), len(queries)
 
 
-def _watched_tables() -> set[str]:
-    """Tables whose triggers move the page's version, read from the database itself."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c"
-                           " ON c.oid = t.tgrelid WHERE t.tgname LIKE 'version_deal_pages%%'")
-        else:
-            cursor.execute("SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger'"
-                           " AND name LIKE 'version_deal_pages_%'")
-        return {row[0] for row in cursor.fetchall()}
-
-
 def test_the_body_reads_no_table_the_version_does_not_watch(
     staff_client, reviewed, monkeypatch
 ):
     """Every table read while the body is built moves the version when it changes: a new
     read of an unwatched table fails here instead of showing stale data."""
-    read: set[str] = set()
-    keep = page_cache.cached
-
-    def capturing(key, version, compute, **kwargs):
-        def computing():
-            with CaptureQueriesContext(connection) as queries:
-                result = compute()
-            for query in queries.captured_queries:
-                read.update(TABLE.findall(query["sql"]))
-            return result
-        return keep(key, version, computing, **kwargs)
-
-    monkeypatch.setattr(page_cache, "cached", capturing)
+    read = capture_tables_of_kept_bodies(monkeypatch)
     page, _count = _get(staff_client, reviewed)
 
     assert "Massive rollout" in page and "Who signs the order?" in page  # a full page
     assert {"leads_duplicatematch", "leads_account", "audit_auditevent"} <= read
-    # The version table itself: the partner record is kept under the deals' version, whose
-    # tables this version watches too.
-    assert read - _watched_tables() - {"partnerportal_changeversion"} == set()
+    # (The partner record inside is kept under the deals' version, whose tables this
+    # version watches too.)
+    assert unwatched(read, DEAL_PAGES) == set()
 
 
 def test_a_kept_body_is_served_with_fewer_queries_and_a_fresh_token(staff_client, reviewed):
@@ -122,17 +100,17 @@ def test_a_kept_body_is_served_with_fewer_queries_and_a_fresh_token(staff_client
     second, warm = _get(staff_client, reviewed)
 
     assert warm <= 6 < cold
-    assert HEADER_TOKEN.sub("", TOKEN.sub("", first)) == HEADER_TOKEN.sub("", TOKEN.sub("", second))
-    tokens = TOKEN.findall(second)
+    assert without_csrf_tokens(first) == without_csrf_tokens(second)
+    tokens = CSRF_INPUT.findall(second)
     assert tokens and "\x00" not in second
-    assert set(TOKEN.findall(first)).isdisjoint(tokens)  # masked anew for each response
+    assert set(CSRF_INPUT.findall(first)).isdisjoint(tokens)  # masked anew for each response
 
 
 def test_a_form_of_a_kept_body_posts_with_its_token(staff, reviewed):
     client = login_with_mfa(Client(enforce_csrf_checks=True), staff)
     _get(client, reviewed)
     page, _count = _get(client, reviewed)  # kept
-    token = TOKEN.search(page).group(1)
+    token = CSRF_INPUT.search(page).group(1)
     task = ReviewTask.objects.get(deal=reviewed, kind=TaskKind.ACCEPTANCE_REVIEW)
 
     response = client.post(f"/staff/tasks/{task.pk}/claim/", {"csrfmiddlewaretoken": token})
