@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,7 +21,7 @@ from partnerportal.decorators import partner_member_required
 from partnerportal.exceptions import ApplicationError
 from partnerportal.forms import add_service_error
 from partnerportal.htmx import vary_on_htmx, wants_partial
-from partnerportal.page_cache import CSRF_PLACEHOLDER, Body, body_kept, body_response
+from partnerportal.page_cache import Body, body_kept, body_render, body_response
 from partnerportal.versions import DEAL_PAGES
 from partners.selectors import program_rules_get
 from reviews.choices import ExtensionStatus
@@ -47,9 +46,8 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     query = hashlib.sha256(request.GET.urlencode().encode()).hexdigest()
     body = body_kept(
         f"partner-deals:1:{request.partner.pk}:{request.user.pk}:{query}", DEAL_PAGES,
-        lambda: Body(title=_("Deals"), html=render_to_string(
-            "leads/partials/deal_list_page.html",
-            {**_deal_list_context(request), "csrf_token": CSRF_PLACEHOLDER}, request=request)))
+        lambda: body_render("leads/partials/deal_list_page.html", _deal_list_context(request),
+                            title=_("Deals"), request=request))
     return vary_on_htmx(body_response(request, body))
 
 
@@ -192,10 +190,9 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _deal_body(request: HttpRequest, deal: Deal, **forms) -> Body:
-    context = {**_deal_detail_context(request, deal, **forms),
-               "current_partner": request.partner, "csrf_token": CSRF_PLACEHOLDER}
-    return Body(title=f"{deal.reference} {deal.company_name}",
-                html=render_to_string("leads/partials/deal_page.html", context))
+    context = {**_deal_detail_context(request, deal, **forms), "current_partner": request.partner}
+    return body_render("leads/partials/deal_page.html", context,
+                       title=f"{deal.reference} {deal.company_name}")
 
 
 @require_POST

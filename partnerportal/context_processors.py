@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from partners.choices import StaffRole
-from partners.selectors import agreement_needed, user_staff_roles
+from partners.selectors import agreement_needed, user_staff_roles, user_staff_roles_remember
 from reviews.models import Notification
 from reviews.notifications import unread_count
 
@@ -42,7 +42,7 @@ def _staff_standing(user) -> tuple[set[str], bool, int]:
     """A staff user's roles (`partners.selectors.user_staff_roles`), whether the admin has
     anything for them (`partnerportal.admin_site.user_may_use_admin`) and their unread
     notifications (`reviews.notifications.unread_count`), read in one statement. The
-    roles are remembered on `user`, as `user_staff_roles` does."""
+    roles are remembered on `user` (`user_staff_roles_remember`)."""
     user_groups = user.groups.through._meta.db_table
     user_perms = user.user_permissions.through._meta.db_table
     group_perms = Group.permissions.through._meta.db_table
@@ -58,12 +58,9 @@ def _staff_standing(user) -> tuple[set[str], bool, int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [user.pk] * 4)
         rows = cursor.fetchall()
-    names = {name for kind, name, _n in rows if kind == "g"}
     values = {kind: n for kind, _name, n in rows if kind != "g"}
-    roles = names & set(StaffRole.values)
-    if user.is_superuser:
-        roles |= set(StaffRole.values)
-    user._staff_roles = roles
+    roles = user_staff_roles_remember(
+        user=user, group_names={name for kind, name, _n in rows if kind == "g"})
     may_use_admin = bool(user.is_active and (
         user.is_superuser or StaffRole.PROGRAM_ADMIN in roles or values["p"]))
     return roles, may_use_admin, values["n"]

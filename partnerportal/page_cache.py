@@ -16,6 +16,7 @@ from datetime import datetime
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -45,6 +46,17 @@ class Body:
         """The body with this response's CSRF token (masked anew) in its forms."""
         return mark_safe(  # noqa: S308 (rendered by the template engine, escaped there)
             self.html.replace(CSRF_PLACEHOLDER, get_token(request)))
+
+
+def body_render(template: str, context: dict, *, title: str,
+                request: HttpRequest | None = None,
+                changes_at: datetime | None = None) -> Body:
+    """`template` rendered as a body that may be kept: its forms get `CSRF_PLACEHOLDER`,
+    not a token. Pass `request` only when the body reads nothing of it but what its key
+    names (its path and query string)."""
+    html = render_to_string(template, {**context, "csrf_token": CSRF_PLACEHOLDER},
+                            request=request)
+    return Body(title=title, html=html, changes_at=changes_at)
 
 
 def body_kept(key: str, version_name: str, render: Callable[[], Body]) -> Body:

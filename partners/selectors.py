@@ -48,12 +48,19 @@ def user_staff_roles(*, user: AbstractBaseUser | AnonymousUser) -> set[str]:
         return set()
     cached = getattr(user, "_staff_roles", None)
     if cached is None:
-        names = set(user.groups.values_list("name", flat=True))
-        cached = names & set(StaffRole.values)
-        if user.is_superuser:
-            cached |= set(StaffRole.values)
-        user._staff_roles = cached
+        cached = user_staff_roles_remember(
+            user=user, group_names=set(user.groups.values_list("name", flat=True)))
     return cached
+
+
+def user_staff_roles_remember(*, user: AbstractBaseUser, group_names: set[str]) -> set[str]:
+    """The staff roles a staff user's groups (`group_names`, read by the caller) give them,
+    remembered on `user` for `user_staff_roles`."""
+    roles = group_names & set(StaffRole.values)
+    if user.is_superuser:
+        roles |= set(StaffRole.values)
+    user._staff_roles = roles
+    return roles
 
 
 def tier_list() -> QuerySet[Tier]:

@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -29,7 +28,7 @@ from leads.choices import DECIDABLE_STATUSES, DealStatus, StopRule
 from leads.models import Deal, DuplicateMatch
 from partnerportal.decorators import staff_required
 from partnerportal.exceptions import ApplicationError, InvalidTransition, NotAllowed
-from partnerportal.page_cache import CSRF_PLACEHOLDER, Body, body_kept, body_response
+from partnerportal.page_cache import Body, body_kept, body_render, body_response
 from partnerportal.versions import DEAL_PAGES, data_version
 from partners.choices import REVIEWER_ROLES
 from partners.selectors import partner_record_kept, program_rules_get, user_staff_roles
@@ -103,8 +102,6 @@ def _body(request: HttpRequest, deal: Deal, *, bound: dict | None = None) -> Bod
         **_tasks_context(request, deal, is_reviewer=is_reviewer, bound=bound,
                          version=version, now=now),
         **_extension_context(deal, is_reviewer=is_reviewer, form=bound.get("extension_form")),
-        # The body may be kept: its forms carry a placeholder, not this response's token.
-        "csrf_token": CSRF_PLACEHOLDER,
     }
     if is_reviewer and deal.status in DECIDABLE_STATUSES:
         context.update({
@@ -114,9 +111,9 @@ def _body(request: HttpRequest, deal: Deal, *, bound: dict | None = None) -> Bod
             "question_form": bound.get("question_form") or QuestionForm(),
             "open_panel": next(iter(bound), "accept_form"),
         })
-    html = render_to_string("reviews/partials/deal_page.html", context)
-    return Body(title=f"{deal.reference} {deal.company_name}", html=html,
-                 changes_at=_sla_changes_at(context["tasks"], now))
+    return body_render("reviews/partials/deal_page.html", context,
+                       title=f"{deal.reference} {deal.company_name}",
+                       changes_at=_sla_changes_at(context["tasks"], now))
 
 
 def _accept_form(deal: Deal, data=None) -> AcceptForm:
