@@ -269,11 +269,15 @@ def deal_acceptance_blockers(*, deal: Deal, rules: ProgramRules | None = None) -
     return blockers
 
 
-def deal_suggested_sales_owner(deal: Deal):
-    """The CRM's owner of the account (or opportunity) screening matched, best match first."""
-    for match in deal.matches.select_related(
+def deal_suggested_sales_owner(deal: Deal, *, matches=None):
+    """The CRM's owner of the account (or opportunity) screening matched, best match first.
+    `matches`: the deal's matches already loaded that way (best first, with their CRM
+    owners), as the staff deal page has them; read here otherwise."""
+    if matches is None:
+        matches = deal.matches.select_related(
             "target_account__sales_owner", "target_opportunity__owner",
-            "target_opportunity__account__sales_owner").order_by("-score", "id"):
+            "target_opportunity__account__sales_owner").order_by("-score", "id")
+    for match in matches:
         for owner in (getattr(match.target_account, "sales_owner", None),
                       getattr(match.target_opportunity, "owner", None),
                       getattr(getattr(match.target_opportunity, "account", None), "sales_owner", None)):

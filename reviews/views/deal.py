@@ -119,27 +119,14 @@ def _body(request: HttpRequest, deal: Deal, *, bound: dict | None = None) -> Bod
 def _accept_form(deal: Deal, data=None) -> AcceptForm:
     """The accept form for this deal as it stands: the override field only with blockers."""
     blockers = services.deal_acceptance_blockers(deal=deal, rules=program_rules_get())
-    suggested = _suggested_sales_owner(deal)
+    # The matches staff_deal_get loaded, best first with their CRM owners: no second read.
+    suggested = services.deal_suggested_sales_owner(deal, matches=deal.matches.all())
     owners = selectors.sales_owner_choices()
     if suggested is not None:  # the CRM's owner may hold no sales role: offer them too
         owners = get_user_model().objects.filter(
             Q(pk__in=owners.values("pk")) | Q(pk=suggested.pk)).order_by("email")
     return AcceptForm(data, sales_owners=owners, suggested=suggested,
                       blockers=[b.message for b in blockers])
-
-
-def _suggested_sales_owner(deal: Deal):
-    """`services.deal_suggested_sales_owner` read from the matches `staff_deal_get` loaded
-    (best first, with their CRM owners): the first active owner of a matched account,
-    opportunity or the opportunity's account."""
-    for match in deal.matches.all():
-        opportunity = match.target_opportunity
-        for owner in (getattr(match.target_account, "sales_owner", None),
-                      getattr(opportunity, "owner", None),
-                      getattr(getattr(opportunity, "account", None), "sales_owner", None)):
-            if owner is not None and owner.is_active:
-                return owner
-    return None
 
 
 def _sla_state(task: ReviewTask, now) -> str:
