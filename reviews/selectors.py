@@ -125,18 +125,16 @@ def _span_text(unit: str, n: int) -> str:
 # Sla values by language and everything they are made of: a queue page works out one per
 # open task and row (about 70), and translating their labels each time cost more than the
 # rest of the SLA work. A few hundred distinct values per language at most.
-_SLAS: dict[tuple, "Sla"] = {}
+_SLAS = LocalCache(4096)
 
 
 def _sla(language: str | None, state: str, unit: str, n: int, urgent: bool) -> Sla:
-    key = (language, state, unit, n, urgent)
-    sla = _SLAS.get(key)
-    if sla is None:
-        span = _span_text(unit, n)
+    def make() -> Sla:
         label = (_("overdue by %(span)s") if state == SlaState.OVERDUE
-                 else _("due in %(span)s")) % {"span": span}
-        sla = _SLAS[key] = Sla(state, label, urgent)
-    return sla
+                 else _("due in %(span)s")) % {"span": _span_text(unit, n)}
+        return Sla(state, label, urgent)
+
+    return _SLAS.get_or_set((language, state, unit, n, urgent), make)
 
 
 def sla_for(*, due_at: datetime | None, now: datetime, paused: bool = False,

@@ -6,7 +6,7 @@ the re-rendered page (status 400), a deal that moved on meanwhile is named in a 
 """
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django import forms
 from django.contrib import messages
@@ -45,7 +45,6 @@ from reviews.forms import (
 )
 from reviews.models import ExtensionRequest, ReviewTask
 
-DUE_SOON = timedelta(hours=24)
 # The rows of the side-by-side comparison: (key in DuplicateMatch.matched_fields, label).
 COMPARED_FIELDS = (
     ("company", gettext_lazy("Company")),
@@ -137,7 +136,7 @@ def _sla_state(task: ReviewTask, now) -> str:
         return "paused"
     if task.due_at < now:
         return "overdue"
-    return "due_soon" if task.due_at < now + DUE_SOON else "on_time"
+    return "due_soon" if task.due_at < now + selectors.DUE_SOON else "on_time"
 
 
 def _staff_choices(version: int | None) -> list[tuple[int, str]]:
@@ -150,7 +149,7 @@ def _sla_changes_at(tasks: list[ReviewTask], now: datetime) -> datetime | None:
     """The first moment after `now` an open task's SLA badge changes (`_sla_state`)."""
     moments = [moment for task in tasks
                if task.status == TaskStatus.OPEN and not task.paused_at
-               for moment in (task.due_at - DUE_SOON, task.due_at) if moment > now]
+               for moment in (task.due_at - selectors.DUE_SOON, task.due_at) if moment > now]
     return min(moments, default=None)
 
 
